@@ -1,0 +1,327 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text.Json;
+using ChatKit.Protocol.Frames;
+
+namespace ChatKit.Protocol;
+
+/// <summary>
+/// Writes the frames a server sends. Entry frames are split into a per-recipient prefix
+/// (<c>{"type":"entry","seq":N</c>) and a shared tail, so that a message is serialized once and its bytes are
+/// reused for every member's inbox (DESIGN.md section 3).
+/// </summary>
+public static class ServerFrameWriter
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true, Indented = false };
+    private static ReadOnlySpan<byte> EntryPrefix => "{\"type\":\"entry\",\"seq\":"u8;
+
+    /// <summary>The longest prefix <see cref="WriteEntryPrefix"/> writes.</summary>
+    public const int MaxEntryPrefixLength = 22 + 20;
+
+    /// <summary>Writes <c>{"type":"entry","seq":N</c> into <paramref name="destination"/>.</summary>
+    /// <param name="destination">At least <see cref="MaxEntryPrefixLength"/> bytes.</param>
+    /// <param name="seq">The recipient's inbox sequence.</param>
+    /// <returns>The number of bytes written.</returns>
+    public static int WriteEntryPrefix(Span<byte> destination, long seq)
+    {
+        EntryPrefix.CopyTo(destination);
+        Utf8Formatter.TryFormat(seq, destination[EntryPrefix.Length..], out int written);
+        return EntryPrefix.Length + written;
+    }
+
+    /// <summary>Writes a whole entry frame: the prefix for <paramref name="seq"/> and the shared <paramref name="tail"/>.</summary>
+    /// <param name="output">Where to write.</param>
+    /// <param name="seq">The inbox sequence.</param>
+    /// <param name="tail">A tail made by one of the <c>EntryTail</c> methods.</param>
+    public static void WriteEntry(IBufferWriter<byte> output, long seq, ReadOnlySpan<byte> tail)
+    {
+        Span<byte> span = output.GetSpan(MaxEntryPrefixLength + tail.Length);
+        int n = WriteEntryPrefix(span, seq);
+        tail.CopyTo(span[n..]);
+        output.Advance(n + tail.Length);
+    }
+
+    /// <summary>Writes a message object (PROTOCOL.md section 3).</summary>
+    /// <param name="writer">The JSON writer.</param>
+    /// <param name="message">The message fields.</param>
+    public static void WriteMessageObject(Utf8JsonWriter writer, in MessageFields message)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id"u8, message.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        writer.WriteString("channel"u8, message.Channel);
+        writer.WriteNumber("channelSeq"u8, message.ChannelSeq);
+        writer.WriteString("from"u8, message.From);
+        writer.WriteString("device"u8, message.Device);
+        writer.WriteString("body"u8, message.Body);
+        if (message.MetaJson is { Length: > 0 } meta)
+        {
+            writer.WritePropertyName("meta"u8);
+            writer.WriteRawValue(meta.Span, skipInputValidation: true);
+        }
+
+        writer.WriteString("clientMsgId"u8, message.ClientMsgId);
+        writer.WriteNumber("sentAt"u8, message.SentAt);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The serialized message object alone, to be embedded in entries, replies and history.</summary>
+    /// <param name="message">The message fields.</param>
+    public static byte[] MessageObject(in MessageFields message)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            WriteMessageObject(writer, message);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The tail of a <c>message</c> entry: <c>,"kind":"message","message":{...}}</c>.</summary>
+    /// <param name="messageObject">Bytes from <see cref="MessageObject"/>.</param>
+    public static byte[] MessageEntryTail(ReadOnlySpan<byte> messageObject)
+    {
+        ReadOnlySpan<byte> head = ",\"kind\":\"message\",\"message\":"u8;
+        var tail = new byte[head.Length + messageObject.Length + 1];
+        head.CopyTo(tail);
+        messageObject.CopyTo(tail.AsSpan(head.Length));
+        tail[^1] = (byte)'}';
+        return tail;
+    }
+
+    /// <summary>The tail of a <c>read</c> entry.</summary>
+    /// <param name="channel">The channel read.</param>
+    /// <param name="upTo">The read mark.</param>
+    public static byte[] ReadEntryTail(string channel, long upTo) => Tail(w =>
+    {
+        w.WriteString("kind"u8, "read"u8);
+        w.WriteString("channel"u8, channel);
+        w.WriteNumber("upTo"u8, upTo);
+    });
+
+    /// <summary>The tail of a <c>member</c> entry.</summary>
+    /// <param name="channel">The group.</param>
+    /// <param name="user">The user added or removed.</param>
+    /// <param name="added"><see langword="true"/> for <c>added</c>, <see langword="false"/> for <c>removed</c>.</param>
+    /// <param name="by">Who made the change.</param>
+    public static byte[] MemberEntryTail(string channel, string user, bool added, string by) => Tail(w =>
+    {
+        w.WriteString("kind"u8, "member"u8);
+        w.WriteString("channel"u8, channel);
+        w.WriteString("user"u8, user);
+        w.WriteString("change"u8, added ? "added"u8 : "removed"u8);
+        w.WriteString("by"u8, by);
+    });
+
+    /// <summary>The <c>welcome</c> frame.</summary>
+    /// <param name="user">The user.</param>
+    /// <param name="device">The device.</param>
+    /// <param name="session">The session id.</param>
+    /// <param name="node">The node id.</param>
+    /// <param name="head">The inbox head.</param>
+    /// <param name="heartbeatMs">The heartbeat interval.</param>
+    /// <param name="limits">The limits.</param>
+    public static byte[] Welcome(string user, string device, string session, string node, long head, int heartbeatMs, WireLimits limits) => Frame(w =>
+    {
+        w.WriteString("type"u8, "welcome"u8);
+        w.WriteString("user"u8, user);
+        w.WriteString("device"u8, device);
+        w.WriteString("session"u8, session);
+        w.WriteString("node"u8, node);
+        w.WriteNumber("head"u8, head);
+        w.WriteNumber("heartbeatMs"u8, heartbeatMs);
+        w.WriteStartObject("limits"u8);
+        w.WriteNumber("maxFrameBytes"u8, limits.MaxFrameBytes);
+        w.WriteNumber("maxBodyChars"u8, limits.MaxBodyChars);
+        w.WriteNumber("maxGroupMembers"u8, limits.MaxGroupMembers);
+        w.WriteEndObject();
+    });
+
+    /// <summary>The <c>reset</c> frame.</summary>
+    /// <param name="head">The head the session continues after.</param>
+    public static byte[] Reset(long head) => Frame(w =>
+    {
+        w.WriteString("type"u8, "reset"u8);
+        w.WriteNumber("head"u8, head);
+    });
+
+    /// <summary>An <c>ok</c> reply; <paramref name="writeFields"/> adds the result fields.</summary>
+    /// <param name="rid">The request id, or <see langword="null"/>.</param>
+    /// <param name="writeFields">Writes the result properties, or <see langword="null"/> for none.</param>
+    public static byte[] Ok(string? rid, Action<Utf8JsonWriter>? writeFields = null) => Frame(w =>
+    {
+        w.WriteString("type"u8, "ok"u8);
+        if (rid is not null)
+        {
+            w.WriteString("rid"u8, rid);
+        }
+
+        writeFields?.Invoke(w);
+    });
+
+    /// <summary>The <c>ok</c> reply of <c>send</c>: <c>{"type":"ok","rid":R,"message":{...}}</c>.</summary>
+    /// <param name="rid">The request id.</param>
+    /// <param name="messageObject">Bytes from <see cref="MessageObject"/>.</param>
+    public static byte[] SendOk(string? rid, ReadOnlySpan<byte> messageObject)
+    {
+        var buffer = new ArrayBufferWriter<byte>(messageObject.Length + 48);
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            w.WriteStartObject();
+            w.WriteString("type"u8, "ok"u8);
+            if (rid is not null)
+            {
+                w.WriteString("rid"u8, rid);
+            }
+
+            w.WritePropertyName("message"u8);
+            w.WriteRawValue(messageObject, skipInputValidation: true);
+            w.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>An <c>error</c> reply.</summary>
+    /// <param name="rid">The request id, or <see langword="null"/> when none could be read.</param>
+    /// <param name="code">One of <see cref="ErrorCodes"/>.</param>
+    /// <param name="message">A sentence for a developer.</param>
+    /// <param name="retryAfterMs">For <c>rate_limited</c>.</param>
+    public static byte[] Error(string? rid, string code, string message, long? retryAfterMs = null) => Frame(w =>
+    {
+        w.WriteString("type"u8, "error"u8);
+        if (rid is not null)
+        {
+            w.WriteString("rid"u8, rid);
+        }
+
+        w.WriteString("code"u8, code);
+        w.WriteString("message"u8, message);
+        if (retryAfterMs is long retry)
+        {
+            w.WriteNumber("retryAfterMs"u8, retry);
+        }
+    });
+
+    /// <summary>The <c>pong</c> reply.</summary>
+    /// <param name="rid">The request id, or <see langword="null"/>.</param>
+    /// <param name="time">The server clock, Unix milliseconds.</param>
+    public static byte[] Pong(string? rid, long time) => Frame(w =>
+    {
+        w.WriteString("type"u8, "pong"u8);
+        if (rid is not null)
+        {
+            w.WriteString("rid"u8, rid);
+        }
+
+        w.WriteNumber("time"u8, time);
+    });
+
+    /// <summary>The <c>typing</c> event.</summary>
+    /// <param name="channel">The channel.</param>
+    /// <param name="user">Who is typing.</param>
+    public static byte[] Typing(string channel, string user) => Frame(w =>
+    {
+        w.WriteString("type"u8, "typing"u8);
+        w.WriteString("channel"u8, channel);
+        w.WriteString("user"u8, user);
+    });
+
+    /// <summary>The <c>receipt</c> event.</summary>
+    /// <param name="channel">The channel.</param>
+    /// <param name="user">Who read.</param>
+    /// <param name="upTo">The read mark.</param>
+    public static byte[] Receipt(string channel, string user, long upTo) => Frame(w =>
+    {
+        w.WriteString("type"u8, "receipt"u8);
+        w.WriteString("channel"u8, channel);
+        w.WriteString("user"u8, user);
+        w.WriteNumber("upTo"u8, upTo);
+    });
+
+    /// <summary>The <c>presence</c> event.</summary>
+    /// <param name="user">The user.</param>
+    /// <param name="online">The new status.</param>
+    /// <param name="lastActiveAt">Unix milliseconds.</param>
+    public static byte[] Presence(string user, bool online, long lastActiveAt) => Frame(w =>
+    {
+        w.WriteString("type"u8, "presence"u8);
+        w.WriteString("user"u8, user);
+        w.WriteString("status"u8, online ? "online"u8 : "offline"u8);
+        w.WriteNumber("lastActiveAt"u8, lastActiveAt);
+    });
+
+    /// <summary>The <c>drain</c> event.</summary>
+    /// <param name="retryAfterMs">How long the client should wait before reconnecting.</param>
+    public static byte[] Drain(long retryAfterMs) => Frame(w =>
+    {
+        w.WriteString("type"u8, "drain"u8);
+        w.WriteNumber("retryAfterMs"u8, retryAfterMs);
+    });
+
+    /// <summary>Writes a channel object (as in <c>channels</c>).</summary>
+    /// <param name="w">The JSON writer.</param>
+    /// <param name="channel">The channel fields.</param>
+    /// <param name="lastMessageObject">Bytes from <see cref="MessageObject"/>, or empty.</param>
+    public static void WriteChannelObject(Utf8JsonWriter w, WireChannel channel, ReadOnlySpan<byte> lastMessageObject)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(channel);
+        w.WriteStartObject();
+        w.WriteString("id"u8, channel.Id);
+        w.WriteString("kind"u8, channel.Kind);
+        if (channel.Name is not null)
+        {
+            w.WriteString("name"u8, channel.Name);
+        }
+
+        w.WriteStartArray("members"u8);
+        foreach (string member in channel.Members)
+        {
+            w.WriteStringValue(member);
+        }
+
+        w.WriteEndArray();
+        if (channel.Owner is not null)
+        {
+            w.WriteString("owner"u8, channel.Owner);
+        }
+
+        w.WriteNumber("lastSeq"u8, channel.LastSeq);
+        w.WriteNumber("readSeq"u8, channel.ReadSeq);
+        w.WriteNumber("unread"u8, channel.Unread);
+        if (!lastMessageObject.IsEmpty)
+        {
+            w.WritePropertyName("lastMessage"u8);
+            w.WriteRawValue(lastMessageObject, skipInputValidation: true);
+        }
+
+        w.WriteEndObject();
+    }
+
+    /// <summary>Serializes one frame object whose properties <paramref name="writeProperties"/> writes.</summary>
+    /// <param name="writeProperties">Writes the properties between the braces.</param>
+    public static byte[] Frame(Action<Utf8JsonWriter> writeProperties)
+    {
+        ArgumentNullException.ThrowIfNull(writeProperties);
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writeProperties(writer);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static byte[] Tail(Action<Utf8JsonWriter> writeProperties)
+    {
+        // A tail continues an object already opened by the prefix: write a whole object and drop its '{'.
+        byte[] whole = Frame(writeProperties);
+        var tail = new byte[whole.Length];
+        tail[0] = (byte)',';
+        whole.AsSpan(1).CopyTo(tail.AsSpan(1));
+        return tail;
+    }
+}
