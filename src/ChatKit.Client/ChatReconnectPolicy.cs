@@ -28,7 +28,7 @@ public class ChatReconnectPolicy
         ArgumentNullException.ThrowIfNull(random);
         double min = Math.Max(0, MinDelay.TotalMilliseconds);
         double max = Math.Max(min, MaxDelay.TotalMilliseconds);
-        double cap = Math.Min(max, min * Math.Pow(2, Math.Min(attempt + 1, 30)));
+        double cap = Math.Min(max, min * Math.Pow(2, Math.Clamp(attempt, 0, 30) + 1));
         return TimeSpan.FromMilliseconds(min + (random.NextDouble() * (cap - min)));
     }
 }

@@ -127,6 +127,30 @@ public sealed class ConnectTests
     }
 
     [Fact]
+    public async Task Discovery_picks_the_node_and_a_failing_discovery_falls_back_to_ServerUri()
+    {
+        await using FakeChatServer server = await FakeChatServer.StartAsync();
+        var discover = new Uri(server.Uri.ToString().Replace("ws://", "http://", StringComparison.Ordinal) + "/discover");
+        await using var viaDiscovery = new ChatClient(new ChatClientOptions
+        {
+            DiscoveryUri = discover,
+            Device = "phone",
+            AccessTokenProvider = _ => ValueTask.FromResult<string?>("t"),
+        });
+
+        await viaDiscovery.ConnectAsync();
+
+        Assert.Equal("Bearer t", Assert.Single(server.DiscoverAuthorization));
+        Assert.Equal("phone", Assert.Single(server.Connects).Device);
+
+        ChatClientOptions fallback = TestClients.Options(server.Uri, "tablet");
+        fallback.DiscoveryUri = new Uri(discover, "/nothing-here");
+        await using var viaFallback = new ChatClient(fallback);
+        await viaFallback.ConnectAsync();
+        Assert.Equal("tablet", server.Connects.Last().Device);
+    }
+
+    [Fact]
     public async Task Options_are_validated()
     {
         Assert.Throws<ArgumentException>(() => new ChatClient(new ChatClientOptions { Device = "laptop" }));

@@ -64,6 +64,9 @@ internal sealed class FakeChatServer : IAsyncDisposable
 
     public ConcurrentQueue<ConnectInfo> Connects { get; } = new();
 
+    /// <summary>The Authorization header of every discovery request.</summary>
+    public ConcurrentQueue<string> DiscoverAuthorization { get; } = new();
+
     public int StoredMessageCount
     {
         get
@@ -95,6 +98,11 @@ internal sealed class FakeChatServer : IAsyncDisposable
         var server = new FakeChatServer(app);
         configure?.Invoke(server);
         app.UseWebSockets();
+        app.MapGet("/chatkit/discover", (HttpContext context) =>
+        {
+            server.DiscoverAuthorization.Enqueue(context.Request.Headers.Authorization.ToString());
+            return Results.Text($"{{\"url\":\"{server.Uri}\",\"node\":\"fake\"}}", "application/json");
+        });
         app.Map("/chatkit", server.HandleAsync);
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
