@@ -171,6 +171,45 @@ public sealed class SampleServerTests
     }
 
     [Fact]
+    public async Task Concurrent_sends_packed_into_few_websocket_messages_are_all_stored()
+    {
+        await using SampleServerHost server = await SampleServerHost.StartAsync();
+        await using ChatClient alice = server.Client("alice");
+        await alice.ConnectAsync();
+        string channel = (await alice.SendDirectAsync("bob", "first")).Channel;
+
+        WireMessage[] sent = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => alice.SendAsync(channel, "안녕 " + i)));
+
+        Assert.Equal(100, sent.Select(m => m.Id).Distinct().Count());
+        HistoryResult history = await alice.HistoryAsync(channel, limit: 200);
+        Assert.Equal(101, history.Messages.Count);
+        Assert.Equal(Enumerable.Range(1, 101).Select(i => (long)i), history.Messages.Select(m => m.ChannelSeq));
+    }
+
+    [Fact]
+    public async Task An_idle_client_keeps_its_session_alive_with_pings()
+    {
+        await using SampleServerHost server = await SampleServerHost.StartAsync("--ChatKit:HeartbeatInterval=00:00:00.500");
+        await using ChatClient alice = server.Client("alice");
+        var log = new EventLog(alice);
+        await alice.ConnectAsync();
+        Assert.Equal(TimeSpan.FromMilliseconds(500), alice.Session!.HeartbeatInterval);
+
+        // A client that does not ping in time is closed with 4000 after 3 × heartbeat (1.5 s); in the same time the
+        // pinging client keeps its session.
+        await using ChatClient silent = server.Client("bob", configure: o => o.HeartbeatInterval = TimeSpan.FromMinutes(5));
+        var silentLog = new EventLog(silent);
+        await silent.ConnectAsync();
+        DisconnectedEventArgs closed = await silentLog.WaitForAsync<DisconnectedEventArgs>(timeout: TimeSpan.FromSeconds(10));
+        await Task.Delay(TimeSpan.FromSeconds(0.5));
+
+        Assert.Equal((WebSocketCloseStatus)CloseCodes.HeartbeatTimeout, closed.CloseStatus);
+        Assert.Empty(log.Of<DisconnectedEventArgs>());
+        Assert.Equal(ChatConnectionState.Connected, alice.State);
+        await alice.PingAsync();
+    }
+
+    [Fact]
     public async Task Stopping_the_server_drains_with_1012_and_the_client_reconnects_to_the_next_one()
     {
         SampleServerHost first = await SampleServerHost.StartAsync();
