@@ -210,6 +210,31 @@ public sealed class SampleServerTests
     }
 
     [Fact]
+    public async Task A_cursor_older_than_the_retention_gets_reset_and_continues_live_after_head()
+    {
+        await using SampleServerHost server = await SampleServerHost.StartAsync("--ChatKit:InboxRetentionCount=3");
+        await using ChatClient alice = server.Client("alice");
+        await alice.ConnectAsync();
+        for (int i = 0; i < 8; i++)
+        {
+            await alice.SendDirectAsync("bob", "old " + i);
+        }
+
+        var store = new InMemoryCursorStore(1);
+        await using ChatClient bob = server.Client("bob", "phone", store);
+        var log = new EventLog(bob);
+        await bob.ConnectAsync();
+        ResetEventArgs reset = await log.WaitForAsync<ResetEventArgs>();
+        await alice.SendDirectAsync("bob", "new");
+        MessageReceivedEventArgs next = await log.WaitForAsync<MessageReceivedEventArgs>();
+
+        Assert.Equal(8, reset.Head);
+        Assert.Equal((9L, "new"), (next.Seq, next.Message.Body));
+        Assert.Equal(["new"], log.Bodies);
+        Assert.Equal(9, store.Cursor);
+    }
+
+    [Fact]
     public async Task Stopping_the_server_drains_with_1012_and_the_client_reconnects_to_the_next_one()
     {
         SampleServerHost first = await SampleServerHost.StartAsync();
