@@ -126,11 +126,18 @@ public sealed class SampleServerTests
         await alice.ConnectAsync();
         await alice.SendDirectAsync("bob", "open the channel");
 
-        const int Count = 15;
+        // Aborts land at spread-out moments: before the frame left, while the server commits, after the reply.
+        const int Count = 40;
         for (int i = 0; i < Count; i++)
         {
             Task<WireMessage> send = alice.SendDirectAsync("bob", "retry " + i);
-            alice.AbortConnection(); // before, during or after the commit: the retry must not duplicate
+            long until = System.Diagnostics.Stopwatch.GetTimestamp() + (System.Diagnostics.Stopwatch.Frequency * i / 20_000);
+            while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+            {
+                Thread.SpinWait(10);
+            }
+
+            alice.AbortConnection();
             await send.WaitAsync(TimeSpan.FromSeconds(15));
         }
 
