@@ -174,7 +174,10 @@ public sealed class ChatSession
             }
         }
 
-        await FillAsync().ConfigureAwait(false);
+        // Not awaited: a backlog larger than half the queue waits for the transport to read, and the transport gets
+        // the session only when this returns. The fill runs synchronously as far as the queue has room (so a short
+        // backlog is queued on return) and continues in the background; it closes the session itself if it fails.
+        _ = FillAsync();
     }
 
     /// <summary>Offers an entry of this session's user for delivery.</summary>
