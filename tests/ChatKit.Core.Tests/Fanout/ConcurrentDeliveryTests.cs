@@ -106,6 +106,10 @@ public sealed class ConcurrentDeliveryTests
             int budget = finalRound ? int.MaxValue : random.Next(1, 80);
             bool first = true;
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+            // Until the senders are done a device may wait for entries that never come: stop waiting then.
+            using var wait = finalRound ? CancellationTokenSource.CreateLinkedTokenSource(timeout.Token)
+                : CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, sendersDone);
             while (budget > 0 && !(finalRound && cursor >= head))
             {
                 if (!session.TryRead(out OutgoingFrame frame))
@@ -115,9 +119,16 @@ public sealed class ConcurrentDeliveryTests
                         break; // disconnect mid-stream sometimes
                     }
 
-                    if (!await session.WaitToReadAsync(timeout.Token))
+                    try
                     {
-                        break; // the server closed it (4009): reconnect with the cursor
+                        if (!await session.WaitToReadAsync(wait.Token))
+                        {
+                            break; // the server closed it (4009): reconnect with the cursor
+                        }
+                    }
+                    catch (OperationCanceledException) when (!finalRound && sendersDone.IsCancellationRequested)
+                    {
+                        break;
                     }
 
                     continue;

@@ -47,6 +47,20 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
     /// <summary>The options of <see cref="Store"/>.</summary>
     protected virtual ChatKitOptions CreateOptions() => new();
 
+    /// <summary>
+    /// Whether <see cref="IMessageStore.CommitAsync"/> returns the inbox entries it appended in
+    /// <see cref="CommitResult.Appended"/>. Override with <see langword="false"/> for a store whose fan-out completes in
+    /// the background (it delivers through <see cref="IInboxAppendListener"/> instead).
+    /// </summary>
+    protected virtual bool CommitReturnsAppended => true;
+
+    /// <summary>
+    /// Waits until the fan-out of every commit made so far has reached the inboxes. Called before every inbox read of
+    /// these tests. Default: nothing to wait for, the fan-out is part of the commit.
+    /// </summary>
+    /// <param name="store">The store.</param>
+    protected virtual Task WaitForFanoutAsync(IMessageStore store) => Task.CompletedTask;
+
     /// <summary>How many messages the concurrency tests commit in total; lower it for a slow store.</summary>
     protected virtual int ConcurrentMessages => 400;
 
@@ -120,7 +134,7 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
         Assert.Equal(CommitStatus.Committed, result.Status);
         ChatChannel channel = (await Store.GetChannelAsync("d:alice:alice"))!;
         Assert.Equal(["alice"], channel.Members);
-        InboxPage inbox = await Store.ReadInboxAsync("alice", 0, 100);
+        InboxPage inbox = await InboxAsync(Store, "alice", 0, 100);
         WireEntry entry = Assert.Single(WireEntry.Of(inbox.Entries));
         Assert.Equal(1, entry.Seq);
         Assert.Equal(result.Message!.Id, entry.MessageId);
@@ -139,7 +153,7 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
         Assert.Equal([1, 2, 3, 4, 5, 6, 7], seqs);
         foreach (string user in new[] { "alice", "bob" })
         {
-            IReadOnlyList<WireEntry> entries = WireEntry.Of((await Store.ReadInboxAsync(user, 0, 100)).Entries);
+            IReadOnlyList<WireEntry> entries = WireEntry.Of((await InboxAsync(Store, user, 0, 100)).Entries);
             Assert.Equal([1, 2, 3, 4, 5, 6, 7], entries.Select(e => e.Seq));
             Assert.Equal([1, 2, 3, 4, 5, 6, 7], entries.Select(e => e.ChannelSeq!.Value));
         }
@@ -156,10 +170,14 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
             Assert.Equal(CommitStatus.Committed, r.Status);
 
             // The result lists one appended entry per member, each the member's newest.
-            Assert.Equal(["m1", "m2", "m3", "owner"], r.Appended.Select(a => a.User).Order(StringComparer.Ordinal));
+            if (CommitReturnsAppended)
+            {
+                Assert.Equal(["m1", "m2", "m3", "owner"], r.Appended.Select(a => a.User).Order(StringComparer.Ordinal));
+            }
+
             foreach (AppendedEntry a in r.Appended)
             {
-                InboxState state = (await Store.ReadInboxAsync(a.User, 0, 0)).State;
+                InboxState state = (await InboxAsync(Store, a.User, 0, 0)).State;
                 Assert.Equal(state.Head, a.Entry.Seq);
                 Assert.Equal(r.Message!.Id, WireEntry.Of(a.Entry).MessageId);
             }
@@ -169,7 +187,7 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
 
         foreach (string member in new[] { "owner", "m1", "m2", "m3" })
         {
-            IReadOnlyList<WireEntry> entries = WireEntry.Of((await Store.ReadInboxAsync(member, 0, 100)).Entries);
+            IReadOnlyList<WireEntry> entries = WireEntry.Of((await InboxAsync(Store, member, 0, 100)).Entries);
             Assert.Equal([1, 2, 3, 4, 5], entries.Select(e => e.Seq));
             Assert.Equal("member", entries[0].Kind);
             Assert.Equal(sent.Select(m => m.Id), entries.Skip(1).Select(e => e.MessageId!.Value));
@@ -328,7 +346,13 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
 
         Assert.Equal(CommitStatus.Committed, r.Status);
         Assert.Equal("system", r.Message!.From);
-        Assert.Equal(["alice", "bob"], r.Appended.Select(a => a.User).Order(StringComparer.Ordinal));
+        if (CommitReturnsAppended)
+        {
+            Assert.Equal(["alice", "bob"], r.Appended.Select(a => a.User).Order(StringComparer.Ordinal));
+        }
+
+        Assert.Equal(2, await HeadAsync("alice"));
+        Assert.Equal(2, await HeadAsync("bob"));
         Assert.Equal(0, await HeadAsync("system"));
         Assert.Equal(["alice", "bob"], (await Store.GetChannelAsync(g))!.Members.Order(StringComparer.Ordinal));
     }
@@ -377,7 +401,7 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
         Assert.Equal(["alice", "bob", "carol"], r.Appended.Select(a => a.User).Order(StringComparer.Ordinal));
         foreach (string user in new[] { "alice", "bob", "carol" })
         {
-            WireEntry e = Assert.Single(WireEntry.Of((await Store.ReadInboxAsync(user, 0, 10)).Entries));
+            WireEntry e = Assert.Single(WireEntry.Of((await InboxAsync(Store, user, 0, 10)).Entries));
             Assert.Equal(new WireEntry(1, "member", id, null, null, null, null, null, user, "added", "alice"), e);
             Assert.Contains(await Store.GetUserChannelsAsync(user), s => s.Channel.Id == id);
         }
@@ -396,7 +420,7 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
 
         foreach (string user in new[] { "alice", "bob" })
         {
-            IReadOnlyList<WireEntry> entries = WireEntry.Of((await Store.ReadInboxAsync(user, 1, 10)).Entries);
+            IReadOnlyList<WireEntry> entries = WireEntry.Of((await InboxAsync(Store, user, 1, 10)).Entries);
             Assert.Equal([("carol", "added", "alice"), ("dave", "added", "alice")],
                 entries.Select(e => (e.User!, e.Change!, e.By!)).Order());
             Assert.Equal([2, 3], entries.Select(e => e.Seq));
@@ -404,7 +428,7 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
 
         foreach (string user in new[] { "carol", "dave" })
         {
-            IReadOnlyList<WireEntry> entries = WireEntry.Of((await Store.ReadInboxAsync(user, 0, 10)).Entries);
+            IReadOnlyList<WireEntry> entries = WireEntry.Of((await InboxAsync(Store, user, 0, 10)).Entries);
             Assert.Equal(["carol", "dave"], entries.Select(e => e.User!).Order(StringComparer.Ordinal));
             Assert.All(entries, e => Assert.Equal("member", e.Kind));
             Assert.Equal([1, 2], entries.Select(e => e.Seq));
@@ -419,7 +443,7 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
         await Store.ChangeMembersAsync(new MembershipChange(g, "alice", ["carol"], Add: true, 100, Tick()));
         ChatMessage after = (await Store.CommitAsync(InChannel("bob", g, "after"))).Message!;
 
-        IReadOnlyList<WireEntry> entries = WireEntry.Of((await Store.ReadInboxAsync("carol", 0, 10)).Entries);
+        IReadOnlyList<WireEntry> entries = WireEntry.Of((await InboxAsync(Store, "carol", 0, 10)).Entries);
         Assert.Equal(["member", "message"], entries.Select(e => e.Kind));
         Assert.Equal(after.Id, entries[1].MessageId);
         Assert.Equal(CommitStatus.Committed, (await Store.CommitAsync(InChannel("carol", g, "mine"))).Status);
@@ -527,7 +551,7 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
         Assert.Equal(CommitStatus.Committed, r.Status);
         Assert.Equal(3, r.Appended.Count);
         Assert.All(r.Appended, a => Assert.Equal("carol", WireEntry.Of(a.Entry).User));
-        WireEntry e = Assert.Single(WireEntry.Of((await Store.ReadInboxAsync("bob", 1, 10)).Entries));
+        WireEntry e = Assert.Single(WireEntry.Of((await InboxAsync(Store, "bob", 1, 10)).Entries));
         Assert.Equal(("carol", "added"), (e.User, e.Change));
     }
 
@@ -543,7 +567,7 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
         Assert.Equal(["alice", "bob", "carol"], r.Appended.Select(a => a.User).Order(StringComparer.Ordinal));
         foreach (string user in new[] { "alice", "bob", "carol" })
         {
-            WireEntry e = Assert.Single(WireEntry.Of((await Store.ReadInboxAsync(user, 1, 10)).Entries));
+            WireEntry e = Assert.Single(WireEntry.Of((await InboxAsync(Store, user, 1, 10)).Entries));
             Assert.Equal(new WireEntry(2, "member", g, null, null, null, null, null, "carol", "removed", "alice"), e);
         }
 
@@ -565,7 +589,7 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
 
         Assert.Equal(CommitStatus.Committed, r.Status);
         Assert.Equal(["alice", "carol"], (await Store.GetChannelAsync(g))!.Members);
-        WireEntry e = Assert.Single(WireEntry.Of((await Store.ReadInboxAsync("bob", 1, 10)).Entries));
+        WireEntry e = Assert.Single(WireEntry.Of((await InboxAsync(Store, "bob", 1, 10)).Entries));
         Assert.Equal(("bob", "removed", "bob"), (e.User, e.Change, e.By));
     }
 
@@ -636,7 +660,7 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
         Assert.Equal("bob", appended.User);
         Assert.Equal(new WireEntry(5, "read", g, null, null, null, null, 2, null, null, null), WireEntry.Of(appended.Entry));
         Assert.Equal(new WireEntry(5, "read", g, null, null, null, null, 2, null, null, null),
-            WireEntry.Of(Assert.Single((await Store.ReadInboxAsync("bob", 4, 10)).Entries)));
+            WireEntry.Of(Assert.Single((await InboxAsync(Store, "bob", 4, 10)).Entries)));
         Assert.Equal(aliceHead, await HeadAsync("alice"));
         Assert.Equal(2, (await SummaryAsync("bob", g)).ReadSeq);
     }
@@ -706,7 +730,7 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
         Assert.Equal(20, (await SummaryAsync("bob", g)).ReadSeq);
         int moved = results.Count(r => r.Status == CommitStatus.Committed);
         Assert.Equal(before + moved, await HeadAsync("bob"));
-        IReadOnlyList<WireEntry> reads = WireEntry.Of((await Store.ReadInboxAsync("bob", before, 100)).Entries);
+        IReadOnlyList<WireEntry> reads = WireEntry.Of((await InboxAsync(Store, "bob", before, 100)).Entries);
         Assert.Equal(reads.Select(e => e.UpTo!.Value).Order(), reads.Select(e => e.UpTo!.Value)); // increasing
         Assert.Equal(20, reads[^1].UpTo);
     }
@@ -821,24 +845,24 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
     {
         await FillDirectAsync("alice", "bob", 10);
 
-        InboxPage first = await Store.ReadInboxAsync("bob", 0, 4);
+        InboxPage first = await InboxAsync(Store, "bob", 0, 4);
         Assert.Equal([1, 2, 3, 4], first.Entries.Select(e => e.Seq));
         Assert.True(first.HasMore);
         Assert.Equal(new InboxState(10, 1), first.State);
 
-        InboxPage middle = await Store.ReadInboxAsync("bob", 4, 4);
+        InboxPage middle = await InboxAsync(Store, "bob", 4, 4);
         Assert.Equal([5, 6, 7, 8], middle.Entries.Select(e => e.Seq));
 
-        InboxPage last = await Store.ReadInboxAsync("bob", 8, 100);
+        InboxPage last = await InboxAsync(Store, "bob", 8, 100);
         Assert.Equal([9, 10], last.Entries.Select(e => e.Seq));
         Assert.False(last.HasMore);
 
-        InboxPage atHead = await Store.ReadInboxAsync("bob", 10, 100);
+        InboxPage atHead = await InboxAsync(Store, "bob", 10, 100);
         Assert.Empty(atHead.Entries);
         Assert.False(atHead.HasMore);
         Assert.Equal(10, atHead.State.Head);
 
-        InboxPage beyond = await Store.ReadInboxAsync("bob", 50, 100);
+        InboxPage beyond = await InboxAsync(Store, "bob", 50, 100);
         Assert.Empty(beyond.Entries);
         Assert.Equal(10, beyond.State.Head);
     }
@@ -848,7 +872,7 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
     {
         await FillDirectAsync("alice", "bob", 3);
 
-        InboxPage page = await Store.ReadInboxAsync("bob", 0, 0);
+        InboxPage page = await InboxAsync(Store, "bob", 0, 0);
 
         Assert.Empty(page.Entries);
         Assert.Equal(new InboxState(3, 1), page.State);
@@ -857,7 +881,7 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
     [Fact]
     public async Task ReadInbox_of_an_unknown_user_is_empty_with_head_zero()
     {
-        InboxPage page = await Store.ReadInboxAsync("nobody", 0, 10);
+        InboxPage page = await InboxAsync(Store, "nobody", 0, 10);
 
         Assert.Empty(page.Entries);
         Assert.Equal(0, page.State.Head);
@@ -875,7 +899,7 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
             await store.CommitAsync(Direct("alice", "bob", $"m{i}"));
         }
 
-        InboxPage page = await store.ReadInboxAsync("bob", 0, 100);
+        InboxPage page = await InboxAsync(store, "bob", 0, 100);
         Assert.Equal(new InboxState(12, 8), page.State);
         Assert.Equal([8, 9, 10, 11, 12], page.Entries.Select(e => e.Seq));
         Assert.Equal([8, 9, 10, 11, 12], WireEntry.Of(page.Entries).Select(e => e.ChannelSeq!.Value));
@@ -899,16 +923,16 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
             await store.CommitAsync(Direct("alice", "bob", $"old{i}"));
         }
 
-        Assert.Equal(new InboxState(4, 1), (await store.ReadInboxAsync("bob", 0, 0)).State);
+        Assert.Equal(new InboxState(4, 1), (await InboxAsync(store, "bob", 0, 0)).State);
 
         _now += TimeSpan.FromMinutes(30);
         await store.CommitAsync(Direct("alice", "bob", "recent"));
-        Assert.Equal(new InboxState(5, 1), (await store.ReadInboxAsync("bob", 0, 0)).State);
+        Assert.Equal(new InboxState(5, 1), (await InboxAsync(store, "bob", 0, 0)).State);
 
         _now += TimeSpan.FromMinutes(45); // the four old ones are now 75 min old, "recent" 45 min
         await store.CommitAsync(Direct("alice", "bob", "new"));
 
-        InboxPage page = await store.ReadInboxAsync("bob", 0, 100);
+        InboxPage page = await InboxAsync(store, "bob", 0, 100);
         Assert.Equal(new InboxState(6, 5), page.State);
         Assert.Equal([5, 6], page.Entries.Select(e => e.Seq));
         Assert.True(page.State.NeedsReset(3));
@@ -916,7 +940,7 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
 
         _now += TimeSpan.FromHours(5);
         await store.CommitAsync(Direct("alice", "bob", "alone"));
-        page = await store.ReadInboxAsync("bob", 0, 100);
+        page = await InboxAsync(store, "bob", 0, 100);
         Assert.Equal(new InboxState(7, 7), page.State);
         Assert.Equal([7], page.Entries.Select(e => e.Seq));
     }
@@ -1032,7 +1056,7 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
             long after = 0;
             while (true)
             {
-                InboxPage page = await Store.ReadInboxAsync(member, after, 1000);
+                InboxPage page = await InboxAsync(Store, member, after, 1000);
                 entries.AddRange(WireEntry.Of(page.Entries));
                 if (!page.HasMore)
                 {
@@ -1110,7 +1134,18 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
 
     /// <summary>The newest seq of a user's inbox in <see cref="Store"/>.</summary>
     /// <param name="user">The user.</param>
-    protected async Task<long> HeadAsync(string user) => (await Store.ReadInboxAsync(user, 0, 0)).State.Head;
+    protected async Task<long> HeadAsync(string user) => (await InboxAsync(Store, user, 0, 0)).State.Head;
+
+    /// <summary>Reads an inbox once the fan-out has settled (see <see cref="WaitForFanoutAsync"/>).</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="user">The inbox owner.</param>
+    /// <param name="afterSeq">The cursor.</param>
+    /// <param name="limit">The page size.</param>
+    protected async Task<InboxPage> InboxAsync(IMessageStore store, string user, long afterSeq, int limit)
+    {
+        await WaitForFanoutAsync(store);
+        return await store.ReadInboxAsync(user, afterSeq, limit);
+    }
 
     private async Task<ChannelSummary> SummaryAsync(string user, string channelId) =>
         Assert.Single(await Store.GetUserChannelsAsync(user), s => s.Channel.Id == channelId);
