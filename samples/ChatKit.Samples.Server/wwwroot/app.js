@@ -233,7 +233,7 @@ async function reloadChannels() {
   if (S.current && S.current.draft) {
     const existing = findDirect(S.current.to);
     // Keep the draft while its first message is in flight: deliver() switches to the channel.
-    if (existing && ![...S.pending.values()].some((p) => p.to === S.current.to)) S.current = existing.id;
+    if (existing && ![...S.pending.values()].some((p) => p.to === S.current.to)) setCurrent(existing.id);
   }
   if (typeof S.current === 'string') {
     const c = S.channels.get(S.current);
@@ -398,9 +398,15 @@ function typingUsers(channel) {
 
 // ---------- opening a channel, history ----------
 
+/** The open conversation: a channel id, a draft `{ draft, to }` or null; the tab remembers it across reloads. */
+function setCurrent(current) {
+  S.current = current;
+  if (typeof current === 'string') sessionStorage.setItem('chatkit.current', current);
+  else sessionStorage.removeItem('chatkit.current');
+}
+
 function openChannel(id) {
-  S.current = id;
-  sessionStorage.setItem('chatkit.current', id);
+  setCurrent(id);
   $('app').classList.add('chat-open');
   const c = S.channels.get(id);
   renderChannels();
@@ -413,7 +419,7 @@ function openChannel(id) {
 function openDraft(user) {
   const existing = findDirect(user);
   if (existing) return openChannel(existing.id);
-  S.current = { draft: true, to: user };
+  setCurrent({ draft: true, to: user });
   $('app').classList.add('chat-open');
   subscribePresence();
   renderChannels();
@@ -422,8 +428,7 @@ function openDraft(user) {
 }
 
 function closeChannel() {
-  S.current = null;
-  sessionStorage.removeItem('chatkit.current');
+  setCurrent(null);
   $('app').classList.remove('chat-open');
   renderChannels();
   renderChat();
@@ -563,8 +568,7 @@ async function deliver(p) {
       c = S.channels.get(m.channel);
     }
     if (S.current && S.current.draft && p.to === S.current.to) {
-      S.current = m.channel;
-      sessionStorage.setItem('chatkit.current', m.channel);
+      setCurrent(m.channel);
     }
     if (c) {
       if (S.current === c.id && !c.loaded) await loadHistory(c.id, { initial: true });
