@@ -8,7 +8,7 @@ namespace ChatKit.Browser.Tests;
 [Collection(ChatServerCollection.Name)]
 public sealed class WebChatTests(ChatServerFixture fixture) : WebChatTestBase(fixture)
 {
-    [Fact]
+    [BrowserFact]
     public Task Two_users_chat_both_ways_and_see_read_receipts() => RunAsync(async () =>
     {
         string alice = NewUser("alice"), bob = NewUser("bob");
@@ -35,7 +35,7 @@ public sealed class WebChatTests(ChatServerFixture fixture) : WebChatTestBase(fi
         await Expect(b.Locator("[data-testid=message][data-mine=true]")).ToHaveCountAsync(1);
     });
 
-    [Fact]
+    [BrowserFact]
     public Task Presence_turns_offline_when_the_other_closes_the_page() => RunAsync(async () =>
     {
         string alice = NewUser("alice"), bob = NewUser("bob");
@@ -55,7 +55,7 @@ public sealed class WebChatTests(ChatServerFixture fixture) : WebChatTestBase(fi
         await Expect(Channel(a, bob).GetByTestId("presence-dot")).ToHaveAttributeAsync("data-status", "offline");
     });
 
-    [Fact]
+    [BrowserFact]
     public Task Typing_shows_to_the_other_user() => RunAsync(async () =>
     {
         string alice = NewUser("alice"), bob = NewUser("bob");
@@ -74,7 +74,7 @@ public sealed class WebChatTests(ChatServerFixture fixture) : WebChatTestBase(fi
         await Expect(b.GetByTestId("typing-indicator")).ToBeHiddenAsync();
     });
 
-    [Fact]
+    [BrowserFact]
     public Task Reload_keeps_history_and_unread_badges() => RunAsync(async () =>
     {
         string alice = NewUser("alice"), bob = NewUser("bob");
@@ -99,7 +99,7 @@ public sealed class WebChatTests(ChatServerFixture fixture) : WebChatTestBase(fi
         await Expect(Channel(a, bob).GetByTestId("unread-badge")).ToHaveCountAsync(0);
     });
 
-    [Fact]
+    [BrowserFact]
     public Task A_second_tab_of_the_same_user_stays_in_sync() => RunAsync(async () =>
     {
         string alice = NewUser("alice"), bob = NewUser("bob");
@@ -128,7 +128,7 @@ public sealed class WebChatTests(ChatServerFixture fixture) : WebChatTestBase(fi
         await Expect(tab2.Locator("[data-testid=message][data-mine=true]")).ToHaveCountAsync(1);
     });
 
-    [Fact]
+    [BrowserFact]
     public Task Older_history_loads_when_scrolling_up() => RunAsync(async () =>
     {
         string alice = NewUser("alice"), bob = NewUser("bob");
@@ -156,7 +156,7 @@ public sealed class WebChatTests(ChatServerFixture fixture) : WebChatTestBase(fi
         await Expect(Messages(b).First).ToHaveTextAsync("message 1");
     });
 
-    [Fact]
+    [BrowserFact]
     public Task Creating_a_group_beyond_the_member_limit_shows_a_clear_error() => RunAsync(async () =>
     {
         string alice = NewUser("alice");
@@ -179,7 +179,7 @@ public sealed class WebChatTests(ChatServerFixture fixture) : WebChatTestBase(fi
         await SendAsync(a, "welcome all");
     });
 
-    [Fact]
+    [BrowserFact]
     public Task Works_on_a_phone_sized_screen() => RunAsync(async () =>
     {
         string alice = NewUser("alice"), bob = NewUser("bob");
