@@ -12,7 +12,7 @@ public sealed class BrowserFactAttribute : FactAttribute
     /// <summary>Marks a browser test.</summary>
     public BrowserFactAttribute()
     {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CHATKIT_BROWSER_TESTS_BASE_URL"))
+        if (!SampleServer.IsExternal
             && !File.Exists(Path.Combine(RepoPaths.Root, "samples", "ChatKit.Samples.Server", "ChatKit.Samples.Server.csproj")))
         {
             Skip = "samples/ChatKit.Samples.Server does not exist yet";

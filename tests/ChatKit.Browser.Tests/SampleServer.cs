@@ -20,6 +20,12 @@ public sealed class SampleServer : IAsyncDisposable
         _process = process;
     }
 
+    /// <summary>The variable that names a running server to test instead of starting one.</summary>
+    public const string ExternalUrlVariable = "CHATKIT_BROWSER_TESTS_BASE_URL";
+
+    /// <summary>True when the tests use a server that runs already (they cannot stop or restart it).</summary>
+    public static bool IsExternal => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(ExternalUrlVariable));
+
     /// <summary>The server's HTTP base, e.g. http://127.0.0.1:5123/.</summary>
     public Uri BaseUrl { get; }
 
@@ -36,17 +42,24 @@ public sealed class SampleServer : IAsyncDisposable
     }
 
     /// <summary>Starts the server with extra configuration arguments and waits until it serves the page.</summary>
-    public static async Task<SampleServer> StartAsync(params string[] extraArgs)
+    public static Task<SampleServer> StartAsync(params string[] extraArgs) => StartAsync(port: 0, extraArgs);
+
+    /// <summary>Starts the server on <paramref name="port"/> (0: a free one) and waits until it serves the page.</summary>
+    public static async Task<SampleServer> StartAsync(int port, params string[] extraArgs)
     {
-        string? external = Environment.GetEnvironmentVariable("CHATKIT_BROWSER_TESTS_BASE_URL");
-        if (!string.IsNullOrEmpty(external))
+        ArgumentNullException.ThrowIfNull(extraArgs);
+        if (IsExternal)
         {
-            return new SampleServer(new Uri(external.TrimEnd('/') + "/"), null);
+            return new SampleServer(new Uri(Environment.GetEnvironmentVariable(ExternalUrlVariable)!.TrimEnd('/') + "/"), null);
         }
 
         string projectDir = Path.Combine(RepoPaths.Root, "samples", "ChatKit.Samples.Server");
         string dll = FindServerDll(projectDir);
-        int port = FreePort();
+        if (port == 0)
+        {
+            port = FreePort();
+        }
+
         var psi = new ProcessStartInfo("dotnet")
         {
             // The project folder is the content root, so wwwroot is served from the sources.

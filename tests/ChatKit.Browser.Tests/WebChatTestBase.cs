@@ -35,10 +35,11 @@ public abstract class WebChatTestBase : IAsyncLifetime
     }
 
     /// <summary>Opens the chat in a new tab of <paramref name="context"/> signed in as <paramref name="user"/> and waits until it is connected.</summary>
-    protected static async Task<IPage> OpenTabAsync(IBrowserContext context, string user)
+    protected static async Task<IPage> OpenTabAsync(IBrowserContext context, string user, Uri? server = null)
     {
         var page = await context.NewPageAsync();
-        await page.GotoAsync($"/?user={Uri.EscapeDataString(user)}");
+        string path = $"/?user={Uri.EscapeDataString(user)}";
+        await page.GotoAsync(server is null ? path : new Uri(server, path).ToString());
         await Assertions.Expect(page.GetByTestId("me")).ToHaveTextAsync(user);
         await Assertions.Expect(page.GetByTestId("connection-banner")).ToHaveAttributeAsync("data-state", "open");
         return page;

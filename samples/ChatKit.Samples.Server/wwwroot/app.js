@@ -134,6 +134,7 @@ function start() {
     url: wsUrlFromLocation('/chatkit'),
     device: S.device,
     storageKey: `chatkit.cursor.${S.me}.${S.device}`,
+    backoff: { initialMs: 500, maxMs: 10000 },
     // A fresh development token on every reconnect, so an expired one (close 4001) heals itself.
     token: async () => {
       if (S.client && S.client.state === 'reconnecting') {
