@@ -1,0 +1,21 @@
+namespace ChatKit.LoadTest.Servers;
+
+/// <summary>How servers are started: which CPUs, extra arguments, or an already running server.</summary>
+internal sealed class LaunchOptions
+{
+    /// <summary>taskset CPU list for servers (and Redis); null = not pinned.</summary>
+    public string? ServerCpus { get; init; } = "0";
+
+    /// <summary>ChatKit storage for one node (<c>--ChatKit:Storage=</c>).</summary>
+    public string ChatKitStorage { get; init; } = "InMemory";
+
+    public IReadOnlyList<string> ChatKitArgs { get; init; } = [];
+
+    /// <summary>Base URL of a server that is already running (run --url); nothing is started then.</summary>
+    public Uri? ExternalUrl { get; init; }
+
+    /// <summary>Pid of the external server, for CPU and memory (run --server-pid).</summary>
+    public int? ExternalPid { get; init; }
+
+    public string ChatKitPath { get; init; } = "/chatkit";
+}
