@@ -18,26 +18,39 @@ internal sealed class Relay
         Add(_users, user, connection);
         var joined = new List<string>();
         var writer = connection.WriteLoopAsync();
-        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
             while (true)
             {
-                var count = 0;
-                ValueWebSocketReceiveResult result;
-                do
-                {
-                    result = await socket.ReceiveAsync(buffer.AsMemory(count), cancellationToken);
-                    count += result.Count;
-                }
-                while (!result.EndOfMessage && count < buffer.Length);
-
-                if (result.MessageType == WebSocketMessageType.Close)
+                // Zero-byte read first: an idle connection holds no receive buffer.
+                var peek = await socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
+                if (peek.MessageType == WebSocketMessageType.Close)
                 {
                     break;
                 }
 
-                Route(user, connection, buffer.AsSpan(0, count), joined);
+                var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+                try
+                {
+                    var count = 0;
+                    var result = peek;
+                    while (!result.EndOfMessage && count < buffer.Length)
+                    {
+                        result = await socket.ReceiveAsync(buffer.AsMemory(count), cancellationToken);
+                        count += result.Count;
+                    }
+
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        break;
+                    }
+
+                    Route(user, connection, buffer.AsSpan(0, count), joined);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
             }
         }
         catch (WebSocketException)
@@ -48,7 +61,6 @@ internal sealed class Relay
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             Remove(_users, user, connection);
             foreach (var group in joined)
             {
