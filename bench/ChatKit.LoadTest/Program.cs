@@ -46,12 +46,15 @@ internal static class Program
         var generatorCpus = cl.Get("generator-cpus", "1");
         var noPin = cl.Flag("no-pin");
         var noBuild = cl.Flag("no-build");
+        int? nice = cl.Get("nice") is { } niceText ? int.Parse(niceText, CultureInfo.InvariantCulture) : null;
         var url = cl.Get("url");
         var launch = new LaunchOptions
         {
             ServerCpus = noPin ? null : serverCpus,
+            Nice = nice,
             ChatKitStorage = cl.Get("storage", "InMemory"),
             ChatKitArgs = cl.GetAll("chatkit-arg"),
+            SignalRUserDelivery = cl.Get("signalr-user-delivery", "user"),
             ExternalUrl = url is null ? null : new Uri(url),
             ExternalPid = cl.Get("server-pid") is { } pid ? int.Parse(pid, CultureInfo.InvariantCulture) : null,
             ChatKitPath = cl.Get("chatkit-path", "/chatkit"),
@@ -79,7 +82,7 @@ internal static class Program
         // The generator runs pinned to its own CPU: re-run this command under taskset, once.
         if (!noPin && Environment.GetEnvironmentVariable(PinnedVariable) is null)
         {
-            return await ReExecPinnedAsync(generatorCpus).ConfigureAwait(false);
+            return await ReExecPinnedAsync(generatorCpus, nice).ConfigureAwait(false);
         }
 
         var commandLine = "dotnet run -c Release --project bench/ChatKit.LoadTest -- " + string.Join(' ', cl.Raw.Where(a => a != "--no-build"));
@@ -152,10 +155,17 @@ internal static class Program
         return string.Create(CultureInfo.InvariantCulture, $"ratio {scenario} {a}/{b} {median:F2} (min {valid[0]:F2}, max {valid[^1]:F2})");
     }
 
-    private static async Task<int> ReExecPinnedAsync(string cpus)
+    private static async Task<int> ReExecPinnedAsync(string cpus, int? nice)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot find this program's path.");
-        var start = new ProcessStartInfo("taskset") { UseShellExecute = false };
+        var start = new ProcessStartInfo(nice is null ? "taskset" : "nice") { UseShellExecute = false };
+        if (nice is { } n)
+        {
+            start.ArgumentList.Add("-n");
+            start.ArgumentList.Add(n.ToString(CultureInfo.InvariantCulture));
+            start.ArgumentList.Add("taskset");
+        }
+
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(cpus);
         start.ArgumentList.Add(self);
@@ -194,8 +204,8 @@ internal static class Program
         Scenarios: idle, direct, group10, group100, devices3, churn, storm, twonode.
         Options: --users N  --groups N --group-size N  --body 100  --p99-ms 50  --step-seconds 4  --start-rate R
                  --max-rate R  --connections 10000 --per-worker 5000 --quiet 10 (idle)  --churners 1000 --watchers 20
-                 --hold 1 (churn)  --devices 2000 --backlog 100 (storm)  --server-cpus 0 --generator-cpus 1 --no-pin
-                 --storage InMemory --chatkit-arg --ChatKit:Key=Value (repeatable)  --out PATH  --no-build
+                 --hold 1 (churn)  --devices 2000 --backlog 100 (storm)  --server-cpus 0 --generator-cpus 1 --no-pin --nice N
+                 --signalr-user-delivery user|group  --storage InMemory --chatkit-arg --ChatKit:Key=Value (repeatable)  --out PATH  --no-build
         Results: artifacts/bench/*.json and *.md; server logs in artifacts/bench/logs.
         """;
 }

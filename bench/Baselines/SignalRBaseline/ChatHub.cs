@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.SignalR;
 namespace SignalRBaseline;
 
 /// <summary>The chat hub: 1:1 through <c>Clients.User</c>, groups through <c>Clients.Group</c>, presence through groups.</summary>
-internal sealed class ChatHub(Inboxes inboxes, PresenceTracker presence) : Hub
+internal sealed class ChatHub(Inboxes inboxes, PresenceTracker presence, DeliveryOptions delivery) : Hub
 {
     private string User => Context.UserIdentifier ?? throw new HubException("no user");
 
@@ -42,16 +42,21 @@ internal sealed class ChatHub(Inboxes inboxes, PresenceTracker presence) : Hub
     }
 
     /// <summary>1:1: every device of the recipient, and the sender's other devices.</summary>
+    /// <remarks>
+    /// <c>Clients.User</c> is what SignalR offers for this, but the default (single-node) lifetime manager
+    /// finds a user's connections by scanning every connection; <c>--UserDelivery=group</c> uses the
+    /// per-user group instead, the usual workaround once that shows.
+    /// </remarks>
     public Task SendDirect(string to, string body)
         => Task.WhenAll(
-            Clients.User(to).SendAsync("m", body),
+            delivery.UserGroups ? Clients.Group("u:" + to).SendAsync("m", body) : Clients.User(to).SendAsync("m", body),
             Clients.OthersInGroup("u:" + User).SendAsync("m", body));
 
     /// <summary>1:1 that is also kept for the recipient's offline devices (reconnect storm).</summary>
     public Task SendDirectStored(string to, string body)
     {
         inboxes.Get(to).Append(body);
-        return Clients.User(to).SendAsync("m", body);
+        return delivery.UserGroups ? Clients.Group("u:" + to).SendAsync("m", body) : Clients.User(to).SendAsync("m", body);
     }
 
     public Task SendGroup(string group, string body) => Clients.Group("g:" + group).SendAsync("m", body);

@@ -17,6 +17,7 @@ if (!string.IsNullOrEmpty(redis))
 builder.Services.AddSingleton<IUserIdProvider, QueryUserIdProvider>();
 builder.Services.AddSingleton<Inboxes>();
 builder.Services.AddSingleton<PresenceTracker>();
+builder.Services.AddSingleton(new DeliveryOptions(string.Equals(builder.Configuration["UserDelivery"], "group", StringComparison.OrdinalIgnoreCase)));
 
 var app = builder.Build();
 app.UseWebSockets();

@@ -51,7 +51,7 @@ internal sealed class Deployment : IAsyncDisposable
             if (nodes > 1)
             {
                 var redisPort = ServerProcess.FreePort();
-                deployment._redis = ServerProcess.Start("redis", options.ServerCpus, redisPort, RepoPaths.ArtifactsDirectory, new Dictionary<string, string>(),
+                deployment._redis = ServerProcess.Start("redis", options.ServerCpus, options.Nice, redisPort, RepoPaths.ArtifactsDirectory, new Dictionary<string, string>(),
                     "redis-server", "--port", redisPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no");
                 await deployment._redis.WaitReadyAsync(TimeSpan.FromSeconds(20)).ConfigureAwait(false);
                 redis = $"127.0.0.1:{redisPort}";
@@ -112,18 +112,18 @@ internal sealed class Deployment : IAsyncDisposable
                 }
 
                 args.AddRange(options.ChatKitArgs);
-                return ServerProcess.Start($"chatkit{index}", options.ServerCpus, port, Path.GetDirectoryName(RepoPaths.ChatKitServerProject)!, dotnetEnv, "dotnet", [.. args]);
+                return ServerProcess.Start($"chatkit{index}", options.ServerCpus, options.Nice, port, Path.GetDirectoryName(RepoPaths.ChatKitServerProject)!, dotnetEnv, "dotnet", [.. args]);
             }
 
             case Target.SignalR:
             {
-                var args = new List<string> { RepoPaths.OutputDll(RepoPaths.SignalRProject), "--urls", urls };
+                var args = new List<string> { RepoPaths.OutputDll(RepoPaths.SignalRProject), "--urls", urls, "--UserDelivery=" + options.SignalRUserDelivery };
                 if (redis is not null)
                 {
                     args.Add("--Redis=" + redis);
                 }
 
-                return ServerProcess.Start($"signalr{index}", options.ServerCpus, port, Path.GetDirectoryName(RepoPaths.SignalRProject)!, dotnetEnv, "dotnet", [.. args]);
+                return ServerProcess.Start($"signalr{index}", options.ServerCpus, options.Nice, port, Path.GetDirectoryName(RepoPaths.SignalRProject)!, dotnetEnv, "dotnet", [.. args]);
             }
 
             case Target.Relay:
@@ -132,7 +132,7 @@ internal sealed class Deployment : IAsyncDisposable
                     throw new NotSupportedException("The relay has no multi-node mode.");
                 }
 
-                return ServerProcess.Start($"relay{index}", options.ServerCpus, port, Path.GetDirectoryName(RepoPaths.RelayProject)!, dotnetEnv, "dotnet", RepoPaths.OutputDll(RepoPaths.RelayProject), "--urls", urls);
+                return ServerProcess.Start($"relay{index}", options.ServerCpus, options.Nice, port, Path.GetDirectoryName(RepoPaths.RelayProject)!, dotnetEnv, "dotnet", RepoPaths.OutputDll(RepoPaths.RelayProject), "--urls", urls);
 
             default:
             {
@@ -143,7 +143,7 @@ internal sealed class Deployment : IAsyncDisposable
                     args.Add(redis);
                 }
 
-                return ServerProcess.Start($"socketio{index}", options.ServerCpus, port, RepoPaths.SocketIoDirectory, new Dictionary<string, string> { ["NODE_ENV"] = "production" }, "node", [.. args]);
+                return ServerProcess.Start($"socketio{index}", options.ServerCpus, options.Nice, port, RepoPaths.SocketIoDirectory, new Dictionary<string, string> { ["NODE_ENV"] = "production" }, "node", [.. args]);
             }
         }
     }

@@ -11,6 +11,9 @@ internal sealed class LaunchOptions
 
     public IReadOnlyList<string> ChatKitArgs { get; init; } = [];
 
+    /// <summary>SignalR baseline's 1:1 delivery: "user" (Clients.User) or "group" (per-user group).</summary>
+    public string SignalRUserDelivery { get; init; } = "user";
+
     /// <summary>Base URL of a server that is already running (run --url); nothing is started then.</summary>
     public Uri? ExternalUrl { get; init; }
 
@@ -18,4 +21,7 @@ internal sealed class LaunchOptions
     public int? ExternalPid { get; init; }
 
     public string ChatKitPath { get; init; } = "/chatkit";
+
+    /// <summary>nice value for servers and Redis (negative = higher priority than other work on the machine); null = unchanged.</summary>
+    public int? Nice { get; init; }
 }

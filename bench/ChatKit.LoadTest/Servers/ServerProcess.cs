@@ -40,13 +40,14 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static ServerProcess Start(string name, string? cpus, int port, string workingDirectory, IReadOnlyDictionary<string, string> environment, string fileName, params string[] args)
+    public static ServerProcess Start(string name, string? cpus, int? nice, int port, string workingDirectory, IReadOnlyDictionary<string, string> environment, string fileName, params string[] args)
     {
         Directory.CreateDirectory(Path.Combine(RepoPaths.ArtifactsDirectory, "logs"));
         var log = Path.Combine(RepoPaths.ArtifactsDirectory, "logs", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{name}-{port}.log");
         var start = new ProcessStartInfo("bash") { WorkingDirectory = workingDirectory, UseShellExecute = false };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(cpus is null ? "exec \"$@\" >\"$LOADTEST_LOG\" 2>&1" : $"exec taskset -c {cpus} \"$@\" >\"$LOADTEST_LOG\" 2>&1");
+        var prefix = (nice is { } n ? $"nice -n {n} " : "") + (cpus is null ? "" : $"taskset -c {cpus} ");
+        start.ArgumentList.Add($"exec {prefix}\"$@\" >\"$LOADTEST_LOG\" 2>&1");
         start.ArgumentList.Add("server");
         start.ArgumentList.Add(fileName);
         foreach (var a in args)
