@@ -119,6 +119,7 @@ internal static class Program
         }
 
         string? ratioLine = null;
+        var ratioValid = false;
         if (compare)
         {
             var ratios = Enumerable.Range(1, rounds).Select(round =>
@@ -128,6 +129,7 @@ internal static class Program
                 return b > 0 ? a / b : double.NaN;
             }).ToList();
             ratioLine = RatioLine(options.Scenario, targets[0].Name(), targets[1].Name(), ratios);
+            ratioValid = ratios.Any(r => !double.IsNaN(r) && !double.IsInfinity(r));
         }
 
         var (json, md) = ResultWriter.Write(outPath, commandLine, options.Scenario, measurements, ratioLine);
@@ -137,7 +139,7 @@ internal static class Program
         if (ratioLine is not null)
         {
             Console.WriteLine(ratioLine);
-            return double.IsNaN(measurements.FirstOrDefault()?.Score ?? double.NaN) ? 1 : 0;
+            return ratioValid ? 0 : 1;
         }
 
         return measurements.All(m => !double.IsNaN(m.Score)) ? 0 : 1;
@@ -205,7 +207,7 @@ internal static class Program
         Options: --users N  --groups N --group-size N  --body 100  --p99-ms 50  --step-seconds 4  --start-rate R
                  --max-rate R  --connections 10000 --per-worker 5000 --quiet 10 (idle)  --churners 1000 --watchers 20
                  --hold 1 (churn)  --devices 2000 --backlog 100 (storm)  --server-cpus 0 --generator-cpus 1 --no-pin --nice N
-                 --signalr-user-delivery user|group  --storage InMemory --chatkit-arg --ChatKit:Key=Value (repeatable)  --out PATH  --no-build
+                 --signalr-user-delivery user|group  --storage InMemory --chatkit-arg=--ChatKit:Key=Value (repeatable)  --out PATH  --no-build
         Results: artifacts/bench/*.json and *.md; server logs in artifacts/bench/logs.
         """;
 }

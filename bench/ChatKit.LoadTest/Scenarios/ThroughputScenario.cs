@@ -119,6 +119,9 @@ internal sealed class ThroughputScenario : IRateScenario
         var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 100;
         _recorder.BeginStep(start);
 
+        using var progress = seconds > 8
+            ? new Timer(_ => Console.WriteLine($"    ... {Stopwatch.GetElapsedTime(start).TotalSeconds:F0} s: {_recorder.Delivered:N0} delivered, p99 so far {_recorder.Snapshot().GetValueAtPercentile(99) / 1000.0:F2} ms"), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5))
+            : null;
         var body = _options.BodyBytes;
         var connections = _pool.Connections;
         var senders = _senders;
