@@ -33,6 +33,6 @@ internal sealed record StepResult
     public string Line() =>
         $"rate {Rate,9:N0}/s  delivered {DeliveredPerSecond,10:N0}/s ({(Expected == 0 ? 0 : 100.0 * Delivered / Expected):F1}%)  " +
         $"p50 {P50Ms,7:F2} ms  p99 {P99Ms,8:F2} ms  max {MaxMs,8:F1} ms  server cpu {ServerCpuUtilization * 100,3:F0}% {ServerCpuMicrosPerDelivery,6:F2} us/delivery  " +
-        $"rss {ServerRssBytes / 1048576.0,6:F0} MiB  gen cpu {GeneratorCpuUtilization * 100,3:F0}%" +
+        $"rss {ServerRssBytes / 1048576.0,6:F0} MiB  gen cpu {GeneratorCpuUtilization * 100,3:F0}% lag {SenderMaxLagMs:F0} ms" +
         (Errors > 0 ? $"  errors {Errors} ({LastError})" : "") + (Passed ? "  PASS" : "  FAIL");
 }
