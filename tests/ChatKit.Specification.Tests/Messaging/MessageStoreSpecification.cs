@@ -337,6 +337,17 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Commit_by_a_sender_outside_a_new_direct_channel_is_NotMember_and_creates_nothing()
+    {
+        var draft = new MessageDraft(NextId(), "d:alice:bob", ("alice", "bob"), "carol", "d1", "hi", null, "x", Tick());
+
+        Assert.Equal(CommitStatus.NotMember, (await Store.CommitAsync(draft)).Status);
+        Assert.Null(await Store.GetChannelAsync("d:alice:bob"));
+        Assert.Empty(await Store.GetUserChannelsAsync("alice"));
+        Assert.Equal(0, await HeadAsync("bob"));
+    }
+
+    [Fact]
     public async Task SkipMembershipCheck_commits_for_a_non_member_and_appends_only_to_members()
     {
         string g = await GroupAsync("alice", "bob");
