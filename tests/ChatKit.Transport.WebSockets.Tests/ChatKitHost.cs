@@ -135,8 +135,18 @@ public sealed class TestAuthHandler(IOptionsMonitor<AuthenticationSchemeOptions>
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var identity = new ClaimsIdentity([new Claim("sub", token[4..])], SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        // tok-USER~MS: a token that expires in MS milliseconds.
+        string user = token[4..];
+        var properties = new AuthenticationProperties();
+        int tilde = user.IndexOf('~', StringComparison.Ordinal);
+        if (tilde > 0)
+        {
+            properties.ExpiresUtc = DateTimeOffset.UtcNow.AddMilliseconds(int.Parse(user[(tilde + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+            user = user[..tilde];
+        }
+
+        var identity = new ClaimsIdentity([new Claim("sub", user)], SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), properties, SchemeName)));
     }
 }
 
