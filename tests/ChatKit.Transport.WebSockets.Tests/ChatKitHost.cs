@@ -45,7 +45,7 @@ public sealed class ChatKitHost : IAsyncDisposable
     public static string Token(string user) => "tok-" + user;
 
     public static async Task<ChatKitHost> StartAsync(Action<ChatKitOptions>? options = null, Action<ChatKitEndpointOptions>? endpoint = null,
-        bool requireAuthorization = false, bool redact = true, Action<IServiceCollection>? services = null)
+        bool requireAuthorization = false, bool redact = true, Action<IServiceCollection>? services = null, Action<WebApplication>? pipeline = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -70,6 +70,7 @@ public sealed class ChatKitHost : IAsyncDisposable
         services?.Invoke(builder.Services);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         WebApplication app = builder.Build();
+        pipeline?.Invoke(app);
         ChatKitEndpointConventionBuilder chat = app.MapChatKit("/chatkit", o =>
         {
             o.CloseTimeout = TimeSpan.FromSeconds(3);
