@@ -28,6 +28,7 @@ internal sealed class LiteDbMessageStore : IMessageStore
     // Writer-thread state (see remarks).
     private readonly Dictionary<string, ChannelState> _channels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, InboxBounds> _inboxes = new(StringComparer.Ordinal);
+    private readonly DedupeFilter _dedupeFilter = new();
     private DateTimeOffset _lastDedupePrune = DateTimeOffset.MinValue;
 
     /// <summary>Creates the store over <paramref name="database"/>; opens nothing.</summary>
@@ -213,7 +214,12 @@ internal sealed class LiteDbMessageStore : IMessageStore
     {
         MaybePruneDedupe(draft.SentAt);
         string dedupeKey = LiteDbKeys.Join(draft.From, draft.ChannelId, draft.ClientMsgId);
-        BsonDocument? seen = Dedupe.FindById(dedupeKey);
+        if (!_dedupeFilter.Loaded || _dedupeFilter.Saturated)
+        {
+            LoadDedupeFilter();
+        }
+
+        BsonDocument? seen = _dedupeFilter.MightContain(dedupeKey) ? Dedupe.FindById(dedupeKey) : null;
         if (seen is not null)
         {
             BsonDocument? first = Messages.FindById(LiteDbKeys.Sequenced(draft.ChannelId, seen["s"].AsInt64));
@@ -264,6 +270,7 @@ internal sealed class LiteDbMessageStore : IMessageStore
             ["s"] = message.ChannelSeq,
             ["t"] = draft.SentAt.ToUnixTimeMilliseconds(),
         });
+        _dedupeFilter.Add(dedupeKey);
         channel.LastSeq = message.ChannelSeq;
         channel.LastActivityAt = draft.SentAt;
 
@@ -507,6 +514,23 @@ internal sealed class LiteDbMessageStore : IMessageStore
         {
             // More to do: come back on the next commit rather than hold this transaction.
             _lastDedupePrune = DateTimeOffset.MinValue;
+        }
+    }
+
+    private void LoadDedupeFilter()
+    {
+        // One pass over the dedupe keys (at most one window of messages) when the writer first commits, and again
+        // whenever the keys added since outnumber the filter's size.
+        var keys = new List<string>();
+        foreach (BsonDocument doc in Dedupe.Query().Select(BsonExpression.Create("{ _id }")).ToEnumerable())
+        {
+            keys.Add(doc["_id"].AsString);
+        }
+
+        _dedupeFilter.Reset(keys.Count);
+        foreach (string key in keys)
+        {
+            _dedupeFilter.Add(key);
         }
     }
 
