@@ -35,8 +35,21 @@ internal sealed class WebSocketConnection
         _logger = transport.Logger;
     }
 
-    public async Task RunAsync(CancellationToken requestAborted)
+    private static readonly TimeSpan MaxTimerDue = TimeSpan.FromDays(30);
+
+    public async Task RunAsync(DateTimeOffset? authenticationExpires, CancellationToken requestAborted)
     {
+        using var expiry = new Timer(static s => ((ChatSession)s!).RequestClose(CloseCodes.AuthenticationExpired, "authentication expired"),
+            _session, Timeout.Infinite, Timeout.Infinite);
+        if (authenticationExpires is DateTimeOffset expires)
+        {
+            TimeSpan due = expires - _transport.Clock.GetUtcNow();
+            if (due < MaxTimerDue)
+            {
+                expiry.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+            }
+        }
+
         using var abortTimer = new Timer(static s => ((WebSocket)s!).Abort(), _socket, Timeout.Infinite, Timeout.Infinite);
         TimeSpan closeTimeout = _transport.EndpointOptions.CloseTimeout;
         using CancellationTokenRegistration onClose = _session.CloseRequested.Register(() =>
@@ -150,11 +163,12 @@ internal sealed class WebSocketConnection
     private SessionCloseKind? KindOfServerClose() => Closing ? KindOf(_session.CloseCode) : null;
 
     /// <summary>
-    /// How a close the server asked for counts for presence: a device told to come back (drain, slow consumer) keeps
-    /// its grace period so that subscribers see no flapping; every other server close ends presence at once.
+    /// How a close the server asked for counts for presence: a device told to come back (drain, slow consumer,
+    /// expired authentication, a failed store) keeps its grace period so that subscribers see no flapping; every
+    /// other server close ends presence at once.
     /// </summary>
     private static SessionCloseKind KindOf(int? code) =>
-        code is CloseCodes.ServiceRestart or CloseCodes.SlowConsumer or 1011 ? SessionCloseKind.Dropped : SessionCloseKind.Clean;
+        code is CloseCodes.ServiceRestart or CloseCodes.SlowConsumer or CloseCodes.AuthenticationExpired or 1011 ? SessionCloseKind.Dropped : SessionCloseKind.Clean;
 
     private async Task<SessionCloseKind> ReceiveLoopAsync(CancellationToken cancellationToken)
     {
