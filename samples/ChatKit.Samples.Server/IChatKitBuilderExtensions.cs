@@ -15,10 +15,8 @@ internal static class IChatKitBuilderExtensions
 
         if (string.Equals(storage, "LiteDb", StringComparison.OrdinalIgnoreCase))
         {
-            // TODO(LiteDB): once src/ChatKit.Storage.LiteDb lands, reference it and use
-            //     chat.AddLiteDbStorage(chatKit["LiteDb:Path"] ?? "chatkit.db");
-            // Until then the default store (in-memory) serves.
-            return chat;
+            // Durable by default: one file in the working directory unless ChatKit:LiteDb:Path says otherwise.
+            return chat.AddLiteDbStorage(chatKit["LiteDb:Path"] is { Length: > 0 } path ? path : "chatkit.db");
         }
 
         throw new InvalidOperationException($"ChatKit:Storage must be LiteDb or InMemory, not '{storage}'.");
