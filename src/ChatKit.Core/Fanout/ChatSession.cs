@@ -150,7 +150,10 @@ public sealed class ChatSession
         return timestamp - last >= minInterval && Interlocked.CompareExchange(ref _lastTouchPublished, timestamp, last) == last;
     }
 
-    /// <summary>Starts the session: queues <c>welcome</c>, then <c>reset</c> or the backlog after <paramref name="after"/>, then live entries.</summary>
+    /// <summary>
+    /// Starts the session: queues <c>welcome</c> and <c>reset</c> if needed, and starts sending the backlog after
+    /// <paramref name="after"/> in the background, followed by live entries.
+    /// </summary>
     internal async Task StartAsync(Func<long, byte[]> welcome, long? after, CancellationToken cancellationToken)
     {
         InboxPage bounds = await _store.ReadInboxAsync(User, 0, 0, cancellationToken).ConfigureAwait(false);
@@ -174,7 +177,9 @@ public sealed class ChatSession
             }
         }
 
-        await FillAsync().ConfigureAwait(false);
+        // Not awaited: the backlog is paced by the transport reading the queue, which starts only once this
+        // session has been handed to it.
+        _ = FillAsync();
     }
 
     /// <summary>Offers an entry of this session's user for delivery.</summary>

@@ -43,16 +43,32 @@ internal sealed class PresenceService
         }
     }
 
-    public async Task SessionClosedAsync(ChatSession session, SessionCloseKind kind)
+    /// <summary>
+    /// Ends a session's presence: at once for a clean close (the returned task completes when it is recorded), after
+    /// the grace period for a dropped connection (in the background; the returned task completes at once).
+    /// </summary>
+    public Task SessionClosedAsync(ChatSession session, SessionCloseKind kind)
     {
         UnsubscribeAll(session);
         if (kind == SessionCloseKind.Dropped && _options.PresenceGracePeriod > TimeSpan.Zero)
         {
             // The device may come back within the grace period; its new session keeps the user online, so
             // removing the old session later never shows a subscriber an offline blip.
-            await Task.Delay(_options.PresenceGracePeriod, _clock).ConfigureAwait(false);
+            _ = RemoveAfterGraceAsync(session);
+            return Task.CompletedTask;
         }
 
+        return RemoveAsync(session);
+    }
+
+    private async Task RemoveAfterGraceAsync(ChatSession session)
+    {
+        await Task.Delay(_options.PresenceGracePeriod, _clock).ConfigureAwait(false);
+        await RemoveAsync(session).ConfigureAwait(false);
+    }
+
+    private async Task RemoveAsync(ChatSession session)
+    {
         try
         {
             DateTimeOffset now = _clock.GetUtcNow();
