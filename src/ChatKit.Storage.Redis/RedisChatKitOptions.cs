@@ -41,6 +41,14 @@ public sealed class RedisChatKitOptions
     public TimeSpan SynchronousFanoutWait { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// Whether a committed message answers before its fan-out has reached the members' inboxes (default
+    /// <see langword="true"/>): the sender's <c>ok</c> then waits for one Redis round trip, and the fan-out worker
+    /// delivers the inbox entries live as it appends them. <see langword="false"/> waits for the fan-out and returns
+    /// the entries in <c>CommitResult.Appended</c>, like the in-memory store.
+    /// </summary>
+    public bool DeferMessageFanout { get; set; } = true;
+
+    /// <summary>
     /// Whether cross-node delivery uses sharded pub/sub (<c>SPUBLISH</c>, Redis 7+), which on a Redis Cluster
     /// reaches only the shard of the channel instead of every shard. <see langword="null"/> (default): when the
     /// server is a cluster.

@@ -7,8 +7,8 @@ namespace ChatKit.Discovery;
 
 /// <summary>
 /// <see cref="INodeRegistry"/> on Redis: one hash of node states and one sorted set of heartbeat times, both on the
-/// <c>{nodes}</c> slot. Heartbeats are timed by the Redis server's clock, so a node whose clock is off is neither
-/// dropped too early nor kept too long.
+/// <c>{nodes}</c> slot, aged by the clock of the node that reads them (server clocks are kept in sync by NTP; the
+/// instance liveness that cleanup relies on uses the Redis server's clock instead).
 /// </summary>
 internal sealed class RedisNodeRegistry : INodeRegistry
 {
@@ -23,7 +23,7 @@ internal sealed class RedisNodeRegistry : INodeRegistry
             node.Capacity.ToString(CultureInfo.InvariantCulture), node.Draining ? "1" : "0");
         return new(_ctx.RunAsync(async db =>
         {
-            await db.ScriptEvaluateAsync(Scripts.NodeBeat, [_ctx.Keys.Nodes.Info, _ctx.Keys.Nodes.Beats], [node.Id, info]).ConfigureAwait(false);
+            await db.ScriptEvaluateAsync(Scripts.NodeBeat, [_ctx.Keys.Nodes.Info, _ctx.Keys.Nodes.Beats], [node.Id, info, node.LastBeatAt.ToUnixTimeMilliseconds()]).ConfigureAwait(false);
             return true;
         }, cancellationToken));
     }
@@ -41,7 +41,7 @@ internal sealed class RedisNodeRegistry : INodeRegistry
         new(_ctx.RunAsync<IReadOnlyList<NodeInfo>>(async db =>
         {
             var r = (RedisResult[])(await db.ScriptEvaluateAsync(Scripts.LiveNodes, [_ctx.Keys.Nodes.Info, _ctx.Keys.Nodes.Beats],
-                [(long)maxAge.TotalMilliseconds]).ConfigureAwait(false))!;
+                [(_ctx.Clock.GetUtcNow() - maxAge).ToUnixTimeMilliseconds()]).ConfigureAwait(false))!;
             var nodes = new List<NodeInfo>((r.Length - 1) / 3);
             for (int i = 1; i + 2 < r.Length; i += 3)
             {

@@ -32,6 +32,7 @@ internal sealed class RedisFanout
     private readonly Dictionary<string, Run> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _retry = new(StringComparer.Ordinal);
     private readonly ulong[] _registeredSlots = new ulong[HashSlots.Count / 64];
+    private readonly ConcurrentDictionary<(string Channel, long Jseq), TaskCompletionSource<List<AppendedEntry>>> _jobWaiters = new();
     private IInboxAppendListener? _listener;
 
     public RedisFanout(RedisContext context, IServiceProvider services, ILogger<RedisFanout> logger)
@@ -100,28 +101,59 @@ internal sealed class RedisFanout
     }
 
     /// <summary>
-    /// Waits until the channel's job <paramref name="jseq"/> has been applied to every recipient, at most
-    /// <see cref="RedisChatKitOptions.SynchronousFanoutWait"/>; returns whether it was.
+    /// Runs the channel's queue until jobs <paramref name="firstJseq"/>–<paramref name="lastJseq"/> are applied to
+    /// every recipient (at most <see cref="RedisChatKitOptions.SynchronousFanoutWait"/>), and returns the entries
+    /// this node appended for them, so that the caller delivers them instead of the listener. Entries of these jobs
+    /// applied by another worker were delivered by it; they are not returned.
     /// </summary>
-    public async Task<bool> WaitForJobAsync(string channel, long jseq, RedisValue[]? owned)
+    public async Task<IReadOnlyList<AppendedEntry>> RunForJobsAsync(string channel, long firstJseq, long lastJseq, RedisValue[]? owned)
     {
+        var waiters = new List<((string, long) Key, TaskCompletionSource<List<AppendedEntry>> Done)>();
+        for (long j = firstJseq; j <= lastJseq; j++)
+        {
+            var done = new TaskCompletionSource<List<AppendedEntry>>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _jobWaiters[(channel, j)] = done;
+            waiters.Add(((channel, j), done));
+        }
+
         long started = _ctx.Clock.GetTimestamp();
         TimeSpan limit = _ctx.Options.SynchronousFanoutWait;
         try
         {
-            FanoutOutcome outcome = await RunAsync(channel, owned).WaitAsync(limit, _ctx.Clock).ConfigureAwait(false);
-            if (outcome == FanoutOutcome.Completed)
-            {
-                return true;
-            }
+            await RunAsync(channel, owned).WaitAsync(limit, _ctx.Clock).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            return false;
         }
 
+        var entries = new List<AppendedEntry>();
+        bool allMine = true;
+        foreach (((string, long) key, TaskCompletionSource<List<AppendedEntry>> done) in waiters)
+        {
+            if (_jobWaiters.TryRemove(key, out _))
+            {
+                allMine = false;
+            }
+            else
+            {
+                entries.AddRange(await done.Task.ConfigureAwait(false));
+            }
+        }
+
+        if (!allMine)
+        {
+            await WaitForJobAsync(channel, lastJseq, limit - _ctx.Clock.GetElapsedTime(started)).ConfigureAwait(false);
+        }
+
+        return entries;
+    }
+
+    /// <summary>Polls until the channel's queue no longer holds job <paramref name="jseq"/>, at most <paramref name="limit"/>.</summary>
+    private async Task<bool> WaitForJobAsync(string channel, long jseq, TimeSpan limit)
+    {
+        long started = _ctx.Clock.GetTimestamp();
         RedisKey queue = _ctx.Keys.ChannelJobs(channel);
-        while (_ctx.Clock.GetElapsedTime(started) < limit)
+        do
         {
             try
             {
@@ -138,7 +170,7 @@ internal sealed class RedisFanout
 
             await Task.Delay(PollInterval, _ctx.Clock).ConfigureAwait(false);
         }
-
+        while (_ctx.Clock.GetElapsedTime(started) < limit);
         return false;
     }
 
@@ -299,7 +331,7 @@ internal sealed class RedisFanout
         }
 
         long keep = _ctx.ChatOptions.InboxRetentionCount;
-        long minAt = _ctx.ChatOptions.InboxRetentionAge is TimeSpan age ? _ctx.NowMs - (long)age.TotalMilliseconds : -1;
+        TimeSpan? maxAge = _ctx.ChatOptions.InboxRetentionAge;
         var users = new string[perUser.Count];
         var calls = new Task<RedisResult>[perUser.Count];
         int n = 0;
@@ -307,10 +339,16 @@ internal sealed class RedisFanout
         {
             var args = new RedisValue[2 + (indexes.Count * 4)];
             args[0] = keep;
-            args[1] = minAt;
+            args[1] = -1;
             int a = 2;
             foreach (int i in indexes)
             {
+                if (maxAge is TimeSpan age)
+                {
+                    // Age is measured from the newest entry's time, as the in-memory store measures it from the write's.
+                    args[1] = Math.Max((long)args[1], jobs[i].CreatedAtMs - (long)age.TotalMilliseconds);
+                }
+
                 args[a++] = channel;
                 args[a++] = jobs[i].Jseq;
                 args[a++] = EntryCodec.EffectFor(jobs[i].Entry, user);
@@ -325,6 +363,22 @@ internal sealed class RedisFanout
         await Task.WhenAll(calls).ConfigureAwait(false);
 
         var appended = new List<AppendedEntry>(perUser.Count);
+        List<AppendedEntry>?[]? forWaiters = null;
+        TaskCompletionSource<List<AppendedEntry>>?[]? waiters = null;
+        if (!_jobWaiters.IsEmpty)
+        {
+            for (int i = 0; i < jobs.Length; i++)
+            {
+                if (_jobWaiters.TryRemove((channel, jobs[i].Jseq), out TaskCompletionSource<List<AppendedEntry>>? w))
+                {
+                    waiters ??= new TaskCompletionSource<List<AppendedEntry>>?[jobs.Length];
+                    forWaiters ??= new List<AppendedEntry>?[jobs.Length];
+                    waiters[i] = w;
+                    forWaiters[i] = [];
+                }
+            }
+        }
+
         var hints = new Dictionary<string, string[]>(perUser.Count, StringComparer.Ordinal);
         for (int u = 0; u < users.Length; u++)
         {
@@ -337,11 +391,20 @@ internal sealed class RedisFanout
                 long seq = (long)seqs[k];
                 if (seq > 0)
                 {
-                    appended.Add(new AppendedEntry(users[u], new InboxEntry(seq, jobs[indexes[k]].Item)));
+                    var entry = new AppendedEntry(users[u], new InboxEntry(seq, jobs[indexes[k]].Item));
+                    (forWaiters?[indexes[k]] ?? appended).Add(entry);
                 }
             }
 
             hints[users[u]] = instances.Length == 0 ? [] : instances.Select(r => (string)r!).Distinct(StringComparer.Ordinal).ToArray();
+        }
+
+        if (waiters is not null)
+        {
+            for (int i = 0; i < waiters.Length; i++)
+            {
+                waiters[i]?.TrySetResult(forWaiters![i]!);
+            }
         }
 
         if (appended.Count > 0)
@@ -406,6 +469,8 @@ internal sealed class RedisFanout
         public byte[] Entry { get; }
 
         public InboxItem Item => _item ??= EntryCodec.ParseEntry(Entry);
+
+        public long CreatedAtMs => long.Parse(Entry.AsSpan(0, Array.IndexOf(Entry, (byte)'|')), provider: System.Globalization.CultureInfo.InvariantCulture);
 
         public static Job Parse(RedisValue raw)
         {

@@ -13,24 +13,25 @@ namespace ChatKit.Internal;
 internal static class Scripts
 {
     // Shared tail of every script that enqueues jobs: mark the channel pending on its slot, then try to become the
-    // channel's fan-out worker. KEYS[q], KEYS[l], KEYS[p] and the ARGV indexes are passed as Lua locals.
+    // channel's fan-out worker. Expects the locals kq, kl, kp, now, channel, token, ttl, batch, result, firstj, lastj.
+    // Returns {0, result, firstJseq, lastJseq, owned (1/0), jobs... (when owned)}.
     private const string EnqueueTail = """
         redis.call('ZADD', kp, 'NX', now, channel)
-        if redis.call('SET', kl, token, 'NX', 'PX', ttl) then
+        local owned = 0
+        if redis.call('SET', kl, token, 'NX', 'PX', ttl) then owned = 1 end
+        local out = {0, result, firstj, lastj, owned}
+        if owned == 1 then
           local jobs = redis.call('LRANGE', kq, 0, batch - 1)
-          table.insert(jobs, 1, 1)
-          table.insert(jobs, 1, lastj)
-          table.insert(jobs, 1, 0)
-          return jobs
+          for _, job in ipairs(jobs) do out[#out + 1] = job end
         end
-        return {0, lastj, 0}
+        return out
         """;
 
     /// <summary>
     /// Commits a message. KEYS: meta, members, history, own, dedupe, jobs, lock, slot-pending.
     /// ARGV: from, skipMembership, directLow, directHigh, sentAtMs, jsonPrefix, jsonSuffix, dedupeTtlMs, channel,
-    /// lockToken, lockTtlMs, batch.
-    /// Returns {1, json|false} duplicate, {2} no channel, {3} not a member, or {0, json, owned, jobs...}.
+    /// lockToken, lockTtlMs, batch, messageId.
+    /// Returns {1, json|false, 'seq|id'} duplicate, {2} no channel, {3} not a member, or {0, json, jseq, jseq, owned, jobs...}.
     /// </summary>
     public const string Commit = """
         local km, kmem, kh, ko, kd, kq, kl, kp = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
@@ -38,7 +39,8 @@ internal static class Scripts
         local now, channel, token, ttl, batch = ARGV[5], ARGV[9], ARGV[10], ARGV[11], tonumber(ARGV[12])
         local dup = redis.call('GET', kd)
         if dup then
-          local m = redis.call('ZRANGEBYSCORE', kh, dup, dup)
+          local seq = string.sub(dup, 1, string.find(dup, '|', 1, true) - 1)
+          local m = redis.call('ZRANGEBYSCORE', kh, seq, seq)
           return {1, m[1] or false, dup}
         end
         if redis.call('EXISTS', km) == 0 then
@@ -57,24 +59,16 @@ internal static class Scripts
         local json = ARGV[6] .. s .. ARGV[7]
         redis.call('ZADD', kh, s, json)
         redis.call('ZADD', ko, 0, from .. ':' .. string.format('%016d', s))
-        redis.call('SET', kd, s, 'PX', ARGV[8])
+        redis.call('SET', kd, s .. '|' .. ARGV[13], 'PX', ARGV[8])
         local members = redis.call('ZRANGE', kmem, 0, -1)
         redis.call('RPUSH', kq, lastj .. '|' .. table.concat(members, ',') .. '|' .. now .. '|m|' .. json)
-        redis.call('ZADD', kp, 'NX', now, channel)
-        if redis.call('SET', kl, token, 'NX', 'PX', ttl) then
-          local jobs = redis.call('LRANGE', kq, 0, batch - 1)
-          table.insert(jobs, 1, 1)
-          table.insert(jobs, 1, json)
-          table.insert(jobs, 1, 0)
-          return jobs
-        end
-        return {0, json, 0}
-        """;
+        local result, firstj = json, lastj
+        """ + "\n" + EnqueueTail;
 
     /// <summary>
     /// Creates a group and one job per initial member (a <c>member</c> entry about that member, to that member).
     /// KEYS: meta, members, jobs, lock, slot-pending. ARGV: name, owner, createdAtMs, channel, lockToken, lockTtlMs,
-    /// batch, member... Returns {0, lastJseq, owned, jobs...}; an existing channel is an error.
+    /// batch, member... Returns as the other enqueuing scripts; an existing channel is an error.
     /// </summary>
     public const string CreateGroup = """
         local km, kmem, kq, kl, kp = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -89,12 +83,13 @@ internal static class Scripts
           lastj = i
           redis.call('RPUSH', kq, i .. '|' .. u .. '|' .. now .. '|a|' .. channel .. '|' .. u .. '|' .. ARGV[2])
         end
+        local result, firstj = '', 1
         """ + "\n" + EnqueueTail;
 
     /// <summary>
     /// Adds or removes group members. KEYS: meta, members, jobs, lock, slot-pending. ARGV: actor, add (1/0),
     /// maxMembers, atMs, channel, lockToken, lockTtlMs, batch, user... Returns {2} no group, {3} actor not a member,
-    /// {5} forbidden, {6} unchanged, {4} too many, or {0, lastJseq, owned, jobs...}.
+    /// {5} forbidden, {6} unchanged, {4} too many, or {0, '', firstJseq, lastJseq, owned, jobs...}.
     /// </summary>
     public const string ChangeMembers = """
         local km, kmem, kq, kl, kp = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -131,6 +126,7 @@ internal static class Scripts
         end
         local r = table.concat(recipients, ',')
         local lastj = 0
+        local result, firstj = '', tonumber(redis.call('HGET', km, 'j')) + 1
         for _, u in ipairs(changed) do
           lastj = redis.call('HINCRBY', km, 'j', 1)
           redis.call('RPUSH', kq, lastj .. '|' .. r .. '|' .. now .. '|' .. (add and 'a' or 'x') .. '|' .. channel .. '|' .. u .. '|' .. actor)
@@ -140,7 +136,7 @@ internal static class Scripts
     /// <summary>
     /// Moves a read mark forward and enqueues the <c>read</c> entry for the reader. KEYS: meta, members, read marks,
     /// jobs, lock, slot-pending. ARGV: user, upTo, atMs, channel, lockToken, lockTtlMs, batch.
-    /// Returns {2} no channel, {3} not a member, {7} past the end, {6} unchanged, or {0, lastJseq, owned, jobs...}.
+    /// Returns {2} no channel, {3} not a member, {7} past the end, {6} unchanged, or {0, '', jseq, jseq, owned, jobs...}.
     /// </summary>
     public const string MarkRead = """
         local km, kmem, kr, kq, kl, kp = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
@@ -153,6 +149,7 @@ internal static class Scripts
         redis.call('HSET', kr, user, ARGV[2])
         local lastj = redis.call('HINCRBY', km, 'j', 1)
         redis.call('RPUSH', kq, lastj .. '|' .. user .. '|' .. now .. '|r|' .. channel .. '|' .. ARGV[2])
+        local result, firstj = '', lastj
         """ + "\n" + EnqueueTail;
 
     /// <summary>
@@ -367,23 +364,20 @@ internal static class Scripts
         return 1
         """;
 
-    // ---- node registry and leases ({nodes} slot); times are the Redis server's, so node clocks do not matter.
+    // ---- node registry and leases ({nodes} slot). Discovery ages beats by the nodes' clocks, as INodeRegistry
+    // says; instance liveness and leases use the Redis server's clock, so node clocks do not matter there.
 
-    /// <summary>KEYS: info, beats. ARGV: nodeId, encoded info.</summary>
+    /// <summary>KEYS: info, beats. ARGV: nodeId, encoded info, beat time (ms).</summary>
     public const string NodeBeat = """
-        local t = redis.call('TIME')
-        local ms = t[1] * 1000 + math.floor(t[2] / 1000)
         redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-        redis.call('ZADD', KEYS[2], ms, ARGV[1])
-        return ms
+        redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+        return 0
         """;
 
-    /// <summary>KEYS: info, beats. ARGV: maxAgeMs. Returns {nowMs, id, beatMs, info, id, beatMs, info, ...}.</summary>
+    /// <summary>KEYS: info, beats. ARGV: oldest beat time that counts (ms). Returns {0, id, beatMs, info, id, beatMs, info, ...}.</summary>
     public const string LiveNodes = """
-        local t = redis.call('TIME')
-        local ms = t[1] * 1000 + math.floor(t[2] / 1000)
-        local ids = redis.call('ZRANGEBYSCORE', KEYS[2], ms - tonumber(ARGV[1]), '+inf', 'WITHSCORES')
-        local out = {ms}
+        local ids = redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[1], '+inf', 'WITHSCORES')
+        local out = {0}
         for i = 1, #ids, 2 do
           local info = redis.call('HGET', KEYS[1], ids[i])
           if info then

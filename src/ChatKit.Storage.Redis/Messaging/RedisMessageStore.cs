@@ -10,8 +10,10 @@ namespace ChatKit.Messaging;
 /// <summary>
 /// <see cref="IMessageStore"/> on Redis and Redis Cluster. A commit is one script on the channel's slot that stores
 /// the message, its dedupe key and a fan-out job; the job reaches the members' inboxes (one script per inbox, on
-/// the user's slot) through <see cref="RedisFanout"/>, which delivers what it appended itself. So
-/// <see cref="CommitResult.Appended"/> is always empty here, and the sender's <c>ok</c> needs one round trip.
+/// the user's slot) through <see cref="RedisFanout"/>. By default (<see cref="RedisChatKitOptions.DeferMessageFanout"/>)
+/// the commit answers once the message and job are durable, one round trip, with an empty
+/// <see cref="CommitResult.Appended"/>: the worker delivers what it appends itself. Group changes and read marks
+/// run their fan-out before answering and return their entries.
 /// </summary>
 internal sealed class RedisMessageStore : IMessageStore
 {
@@ -52,27 +54,26 @@ internal sealed class RedisMessageStore : IMessageStore
                 draft.From, draft.SkipMembershipCheck ? "1" : "0",
                 draft.DirectMembers?.Low ?? "", draft.DirectMembers?.High ?? "",
                 draft.SentAt.ToUnixTimeMilliseconds(), prefix, suffix, (long)_ctx.ChatOptions.DedupeWindow.TotalMilliseconds,
-                c, _ctx.Instance, (long)_ctx.Options.FanoutLockTimeout.TotalMilliseconds, _ctx.Options.FanoutBatchSize,
+                c, _ctx.Instance, (long)_ctx.Options.FanoutLockTimeout.TotalMilliseconds, _ctx.Options.FanoutBatchSize, draft.Id,
             ];
             var r = (RedisResult[])(await db.ScriptEvaluateAsync(Scripts.Commit, keys, args).ConfigureAwait(false))!;
             switch ((int)r[0])
             {
                 case 0:
                     ChatMessage message = EntryCodec.ParseMessage((byte[])r[1]!);
-                    if ((int)r[2] == 1)
+                    long jseq = (long)r[2];
+                    RedisValue[]? owned = (int)r[4] == 1 ? Tail(r, 5) : null;
+                    if (_ctx.Options.DeferMessageFanout)
                     {
-                        // This node owns the channel's queue now: run the fan-out without delaying the sender's ok.
-                        _ = _fanout.RunAsync(c, Tail(r, 3));
-                    }
-                    else
-                    {
-                        _ = _fanout.RunAsync(c, null);
+                        // The message and its job are durable: answer now; the worker delivers what it appends.
+                        _ = _fanout.RunAsync(c, owned);
+                        return new CommitResult(CommitStatus.Committed, message, []);
                     }
 
-                    return new CommitResult(CommitStatus.Committed, message, []);
+                    return new CommitResult(CommitStatus.Committed, message, await _fanout.RunForJobsAsync(c, jseq, jseq, owned).ConfigureAwait(false));
                 case 1:
                     ChatMessage first = r[1].IsNull
-                        ? DeletedPlaceholder(draft, long.Parse((string)r[2]!, CultureInfo.InvariantCulture))
+                        ? DeletedPlaceholder(draft, (string)r[2]!)
                         : EntryCodec.ParseMessage((byte[])r[1]!);
                     return new CommitResult(CommitStatus.Duplicate, first, []);
                 case 2:
@@ -108,9 +109,9 @@ internal sealed class RedisMessageStore : IMessageStore
                 throw new InvalidOperationException($"Channel '{c}' already exists; group ids must be unique.", ex);
             }
 
-            await AwaitJobsAsync(c, (RedisResult[])result!).ConfigureAwait(false);
+            IReadOnlyList<AppendedEntry> appended = await RunJobsAsync(c, (RedisResult[])result!).ConfigureAwait(false);
             var channel = new ChatChannel(c, ChannelKind.Group, draft.Name, draft.Owner, draft.Members.ToArray(), 0, draft.CreatedAt, draft.CreatedAt);
-            return new ChannelChangeResult(CommitStatus.Committed, channel, []);
+            return new ChannelChangeResult(CommitStatus.Committed, channel, appended);
         }, cancellationToken));
     }
 
@@ -134,8 +135,8 @@ internal sealed class RedisMessageStore : IMessageStore
             switch (status)
             {
                 case CommitStatus.Committed:
-                    await AwaitJobsAsync(c, r).ConfigureAwait(false);
-                    return new ChannelChangeResult(CommitStatus.Committed, await GetChannelAsync(c, cancellationToken).ConfigureAwait(false), []);
+                    IReadOnlyList<AppendedEntry> appended = await RunJobsAsync(c, r).ConfigureAwait(false);
+                    return new ChannelChangeResult(CommitStatus.Committed, await GetChannelAsync(c, cancellationToken).ConfigureAwait(false), appended);
                 case CommitStatus.Unchanged:
                     return new ChannelChangeResult(CommitStatus.Unchanged, await GetChannelAsync(c, cancellationToken).ConfigureAwait(false), []);
                 default:
@@ -159,12 +160,8 @@ internal sealed class RedisMessageStore : IMessageStore
                 return new ReadMarkResult(status, null, []);
             }
 
-            if (status == CommitStatus.Committed)
-            {
-                await AwaitJobsAsync(c, r).ConfigureAwait(false);
-            }
-
-            return new ReadMarkResult(status, await GetChannelAsync(c, cancellationToken).ConfigureAwait(false), []);
+            IReadOnlyList<AppendedEntry> appended = status == CommitStatus.Committed ? await RunJobsAsync(c, r).ConfigureAwait(false) : [];
+            return new ReadMarkResult(status, await GetChannelAsync(c, cancellationToken).ConfigureAwait(false), appended);
         }, cancellationToken));
 
     public ValueTask<HistoryPage> GetHistoryAsync(string channelId, long? beforeSeq, int limit, CancellationToken cancellationToken = default)
@@ -240,12 +237,10 @@ internal sealed class RedisMessageStore : IMessageStore
             (int)(await db.ScriptEvaluateAsync(Scripts.DeleteMessage, [_keys.ChannelHistory(channelId), _keys.ChannelOwn(channelId)], [channelSeq]).ConfigureAwait(false)) == 1,
             cancellationToken));
 
-    private async Task AwaitJobsAsync(string channel, RedisResult[] r)
-    {
-        long lastJseq = (long)r[1];
-        RedisValue[]? owned = (int)r[2] == 1 ? Tail(r, 3) : null;
-        await _fanout.WaitForJobAsync(channel, lastJseq, owned).ConfigureAwait(false);
-    }
+    // Group changes and read marks are rare and small: run their fan-out before answering, and return the entries
+    // so that the caller delivers them like the in-memory store's.
+    private Task<IReadOnlyList<AppendedEntry>> RunJobsAsync(string channel, RedisResult[] r) =>
+        _fanout.RunForJobsAsync(channel, (long)r[2], (long)r[3], (int)r[4] == 1 ? Tail(r, 5) : null);
 
     private static ChatChannel ToChannel(string id, RedisResult[] meta, RedisResult[] members)
     {
@@ -274,8 +269,12 @@ internal sealed class RedisMessageStore : IMessageStore
     }
 
     // The first message of a retried send was deleted by the host since: answer with its identity, without content.
-    private static ChatMessage DeletedPlaceholder(MessageDraft draft, long seq) =>
-        new(draft.Id, draft.ChannelId, seq, draft.From, draft.Device, "", null, draft.ClientMsgId, draft.SentAt);
+    private static ChatMessage DeletedPlaceholder(MessageDraft draft, string dedupe)
+    {
+        string[] f = dedupe.Split('|');
+        return new(long.Parse(f[1], CultureInfo.InvariantCulture), draft.ChannelId, long.Parse(f[0], CultureInfo.InvariantCulture),
+            draft.From, draft.Device, "", null, draft.ClientMsgId, draft.SentAt);
+    }
 
     private static RedisValue[] Tail(RedisResult[] result, int from)
     {
