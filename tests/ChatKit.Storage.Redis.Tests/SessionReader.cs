@@ -11,6 +11,8 @@ public sealed class SessionReader
 
     public SessionReader(ChatSession session) => _session = session;
 
+    public ChatSession Session => _session;
+
     public List<(long Seq, JsonElement Entry)> Entries { get; } = [];
 
     public List<JsonElement> Frames { get; } = [];

@@ -16,6 +16,7 @@ namespace ChatKit.Hosting;
 /// </summary>
 internal sealed class RedisNodeService : BackgroundService
 {
+    private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StaleJobAge = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ReapLockTime = TimeSpan.FromSeconds(60);
@@ -40,10 +41,24 @@ internal sealed class RedisNodeService : BackgroundService
         _lastSweep = context.Clock.GetTimestamp();
     }
 
-    public override Task StartAsync(CancellationToken cancellationToken)
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        _ = _ctx.Connection.GetAsync();
-        return base.StartAsync(cancellationToken);
+        // When Redis is up, be ready (instance announced, worker id leased) before the host takes requests; when it
+        // is down, start anyway and let the beats catch up.
+        try
+        {
+            await _ctx.Connection.GetAsync().WaitAsync(StartWait, cancellationToken).ConfigureAwait(false);
+            if (_ctx.Connection.IsConnected)
+            {
+                await BeatAsync(cancellationToken).WaitAsync(StartWait, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is TimeoutException or RedisException or ChatException)
+        {
+            Log.BackgroundFailed(_logger, "first beat", ex);
+        }
+
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
