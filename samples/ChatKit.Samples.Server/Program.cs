@@ -1,0 +1,4 @@
+using ChatKit.Samples.Server;
+
+// ASPNETCORE_ENVIRONMENT=Development dotnet run --project samples/ChatKit.Samples.Server -- --urls http://127.0.0.1:5000
+await SampleServer.Build(args).RunAsync();

@@ -1,0 +1,128 @@
+using System.Security.Cryptography;
+using System.Text;
+using ChatKit.Transport.WebSockets;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.IdentityModel.Tokens;
+
+namespace ChatKit.Samples.Server;
+
+/// <summary>
+/// The sample host: ChatKit on ASP.NET Core with JwtBearer authentication, options bound from the configuration
+/// section <c>ChatKit</c>, a development login (<c>POST /dev/token</c>, Development only) and the web chat in wwwroot.
+/// </summary>
+public static class SampleServer
+{
+    /// <summary>The issuer of the sample's tokens.</summary>
+    public const string Issuer = "chatkit-sample";
+
+    /// <summary>The audience of the sample's tokens.</summary>
+    public const string Audience = "chatkit";
+
+    /// <summary>Builds the app from command-line arguments (<c>--urls</c>, <c>--ChatKit:HeartbeatInterval=00:00:05</c>, …).</summary>
+    /// <param name="args">The command line.</param>
+    /// <param name="configure">Lets tests adjust the builder (logging, options) before it is built.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+        builder.Logging.AddChatKitTokenRedaction();
+
+        IConfigurationSection chatKit = builder.Configuration.GetSection("ChatKit");
+        builder.Services.AddOptions<ChatKitOptions>().Bind(chatKit);
+        IChatKitBuilderExtensions.AddSampleStorage(builder.Services.AddChatKit(), chatKit);
+
+        var signingKey = new SymmetricSecurityKey(SigningKey(builder.Configuration, builder.Environment));
+        var tokens = new DevTokenIssuer(signingKey, Issuer, Audience,
+            builder.Configuration.GetValue("Auth:TokenLifetime", TimeSpan.FromHours(12)));
+        builder.Services.AddSingleton(tokens);
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        {
+            o.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = Issuer,
+                ValidAudience = Audience,
+                IssuerSigningKey = signingKey,
+                ClockSkew = TimeSpan.FromSeconds(30),
+            };
+            o.Events = new JwtBearerEvents
+            {
+                // Browsers cannot set headers on a WebSocket: ChatKit's endpoints also take ?access_token=.
+                OnMessageReceived = ctx =>
+                {
+                    ctx.Token ??= ChatKitAccessToken.FromQuery(ctx.Request);
+                    return Task.CompletedTask;
+                },
+            };
+        });
+        builder.Services.AddAuthorization();
+
+        configure?.Invoke(builder);
+        WebApplication app = builder.Build();
+
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.Use(ServePlaceholderAsync);
+
+        app.MapChatKit("/chatkit");
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapPost("/dev/token", DevTokenIssuer.HandleAsync);
+        }
+
+        app.Lifetime.ApplicationStarted.Register(() => AnnounceUrls(app));
+        return app;
+    }
+
+    private static byte[] SigningKey(IConfiguration configuration, IWebHostEnvironment environment)
+    {
+        string? configured = configuration["Auth:SigningKey"];
+        if (!string.IsNullOrEmpty(configured))
+        {
+            byte[] key = Encoding.UTF8.GetBytes(configured);
+            if (key.Length < 32)
+            {
+                throw new InvalidOperationException("Auth:SigningKey must be at least 32 bytes (HMAC-SHA256).");
+            }
+
+            return key;
+        }
+
+        if (!environment.IsDevelopment())
+        {
+            Console.Error.WriteLine("warning: Auth:SigningKey is not set; using a random key, so no token from outside this process is accepted.");
+        }
+
+        // A fresh key per process: tokens from /dev/token die with the server, which is what a demo wants.
+        return RandomNumberGenerator.GetBytes(32);
+    }
+
+    private static async Task ServePlaceholderAsync(HttpContext context, RequestDelegate next)
+    {
+        // Reached only when wwwroot has no index.html (the web chat is not built in yet).
+        if (context.Request.Path == "/" && HttpMethods.IsGet(context.Request.Method) && context.GetEndpoint() is null)
+        {
+            context.Response.ContentType = "text/html; charset=utf-8";
+            await context.Response.WriteAsync(
+                "<!doctype html><title>ChatKit</title><h1>ChatKit sample server</h1>" +
+                "<p>The WebSocket endpoint is <code>/chatkit</code>; see docs/protocol.md. " +
+                "In Development, <code>POST /dev/token</code> with <code>{\"user\":\"alice\"}</code> returns a token.</p>").ConfigureAwait(false);
+            return;
+        }
+
+        await next(context).ConfigureAwait(false);
+    }
+
+    private static void AnnounceUrls(WebApplication app)
+    {
+        ICollection<string>? addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        foreach (string address in addresses ?? [])
+        {
+            string open = address.Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)
+                .Replace("://[::]", "://localhost", StringComparison.Ordinal)
+                .Replace("://+", "://localhost", StringComparison.Ordinal)
+                .Replace("://*", "://localhost", StringComparison.Ordinal);
+            Console.WriteLine($"ChatKit sample server ({app.Environment.EnvironmentName}) is listening. Open {open.TrimEnd('/')}/ in a browser; WebSocket endpoint {open.Replace("http", "ws", StringComparison.Ordinal).TrimEnd('/')}/chatkit");
+        }
+    }
+}
