@@ -58,8 +58,9 @@ internal sealed class RedisContext
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            IDatabase db = await Connection.GetDatabaseAsync().ConfigureAwait(false);
-            return await work(db).ConfigureAwait(false);
+            // A cancelled caller (a health probe with a timeout) returns at once; the command itself runs to its end.
+            IDatabase db = await Connection.GetDatabaseAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await work(db).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsTransient(ex))
         {
