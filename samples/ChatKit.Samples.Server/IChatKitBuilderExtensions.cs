@@ -7,6 +7,14 @@ internal static class IChatKitBuilderExtensions
 {
     public static IChatKitBuilder AddSampleStorage(IChatKitBuilder chat, IConfigurationSection chatKit)
     {
+        // Several nodes on one Redis form one cluster: --ChatKit:Redis:Configuration=127.0.0.1:6379
+        // (and --ChatKit:PublicUrl=ws://host:port/chatkit so that discovery can send clients to this node).
+        IConfigurationSection redis = chatKit.GetSection("Redis");
+        if (!string.IsNullOrWhiteSpace(redis["Configuration"]))
+        {
+            return chat.AddRedis(redis["Configuration"]!, o => redis.Bind(o));
+        }
+
         string storage = chatKit["Storage"] ?? "LiteDb";
         if (string.Equals(storage, "InMemory", StringComparison.OrdinalIgnoreCase))
         {
