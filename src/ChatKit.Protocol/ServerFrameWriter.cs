@@ -15,6 +15,11 @@ public static class ServerFrameWriter
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true, Indented = false };
     private static ReadOnlySpan<byte> EntryPrefix => "{\"type\":\"entry\",\"seq\":"u8;
 
+    // Frames are built into a per-thread buffer and copied out once: the only allocation is the frame itself.
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic] private static Utf8JsonWriter? t_writer;
+    [ThreadStatic] private static bool t_inUse;
+
     /// <summary>The longest prefix <see cref="WriteEntryPrefix"/> writes.</summary>
     public const int MaxEntryPrefixLength = 22 + 20;
 
@@ -68,13 +73,17 @@ public static class ServerFrameWriter
     /// <param name="message">The message fields.</param>
     public static byte[] MessageObject(in MessageFields message)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        (ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, bool rented) = RentWriter();
+        try
         {
             WriteMessageObject(writer, message);
+            writer.Flush();
+            return buffer.WrittenSpan.ToArray();
         }
-
-        return buffer.WrittenSpan.ToArray();
+        finally
+        {
+            Return(buffer, writer, rented);
+        }
     }
 
     /// <summary>The tail of a <c>message</c> entry: <c>,"kind":"message","message":{...}}</c>.</summary>
@@ -304,15 +313,63 @@ public static class ServerFrameWriter
     public static byte[] Frame(Action<Utf8JsonWriter> writeProperties)
     {
         ArgumentNullException.ThrowIfNull(writeProperties);
-        var buffer = new ArrayBufferWriter<byte>(128);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        (ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, bool rented) = RentWriter();
+        try
         {
             writer.WriteStartObject();
             writeProperties(writer);
             writer.WriteEndObject();
+            writer.Flush();
+            return buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            Return(buffer, writer, rented);
+        }
+    }
+
+    private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer, bool Rented) RentWriter()
+    {
+        // A callback writing one frame may build another (a message serialized on first use inside a reply):
+        // the nested one gets fresh objects instead of the buffer that is in use.
+        if (t_inUse)
+        {
+            var fresh = new ArrayBufferWriter<byte>(256);
+            return (fresh, new Utf8JsonWriter(fresh, WriterOptions), false);
         }
 
-        return buffer.WrittenSpan.ToArray();
+        t_inUse = true;
+        ArrayBufferWriter<byte> buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        if (t_writer is { } writer)
+        {
+            writer.Reset(buffer);
+        }
+        else
+        {
+            writer = t_writer = new Utf8JsonWriter(buffer, WriterOptions);
+        }
+
+        return (buffer, writer, true);
+    }
+
+    private static void Return(ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, bool rented)
+    {
+        if (rented)
+        {
+            t_inUse = false;
+
+            // Keep the per-thread buffer small: a rare huge reply must not pin its size on the thread forever.
+            if (buffer.Capacity > 64 * 1024)
+            {
+                t_buffer = null;
+                t_writer = null;
+            }
+        }
+        else
+        {
+            writer.Dispose();
+        }
     }
 
     private static byte[] Tail(Action<Utf8JsonWriter> writeProperties)

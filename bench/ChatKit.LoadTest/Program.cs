@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using System.Globalization;
+using ChatKit.LoadTest.Cli;
+using ChatKit.LoadTest.Reporting;
+using ChatKit.LoadTest.Scenarios;
+using ChatKit.LoadTest.Servers;
+
+namespace ChatKit.LoadTest;
+
+internal static class Program
+{
+    private const string PinnedVariable = "CHATKIT_LOADTEST_PINNED";
+
+    public static async Task<int> Main(string[] args)
+    {
+        try
+        {
+            var cl = new CommandLine(args);
+            switch (cl.Command)
+            {
+                case "run":
+                case "compare":
+                    return await RunOrCompareAsync(cl).ConfigureAwait(false);
+                case "idle-worker":
+                    return await IdleWorker.RunAsync(cl).ConfigureAwait(false);
+                default:
+                    Console.WriteLine(Help);
+                    return cl.Command is "help" or "--help" ? 0 : 2;
+            }
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 2;
+        }
+    }
+
+    private static async Task<int> RunOrCompareAsync(CommandLine cl)
+    {
+        var compare = cl.Command == "compare";
+        var options = ScenarioOptions.From(cl);
+        var targets = compare
+            ? new[] { TargetNames.Parse(cl.Get("target", "chatkit")), TargetNames.Parse(cl.Get("baseline", "signalr")) }
+            : new[] { TargetNames.Parse(cl.Get("target", "chatkit")) };
+        var serverCpus = cl.Get("server-cpus", "0");
+        var generatorCpus = cl.Get("generator-cpus", "1");
+        var noPin = cl.Flag("no-pin");
+        var noBuild = cl.Flag("no-build");
+        int? nice = cl.Get("nice") is { } niceText ? int.Parse(niceText, CultureInfo.InvariantCulture) : null;
+        var url = cl.Get("url");
+        var launch = new LaunchOptions
+        {
+            ServerCpus = noPin ? null : serverCpus,
+            Nice = nice,
+            ChatKitStorage = cl.Get("storage", "InMemory"),
+            ChatKitArgs = cl.GetAll("chatkit-arg"),
+            SignalRUserDelivery = cl.Get("signalr-user-delivery", "user"),
+            ExternalUrl = url is null ? null : new Uri(url),
+            ExternalPid = cl.Get("server-pid") is { } pid ? int.Parse(pid, CultureInfo.InvariantCulture) : null,
+            ChatKitPath = cl.Get("chatkit-path", "/chatkit"),
+        };
+        var rounds = compare ? cl.Get("rounds", 3) : 1;
+        var seconds = cl.Get("seconds", compare ? 20.0 : 10.0);
+        double? rate = cl.Get("rate") is { } r ? double.Parse(r, CultureInfo.InvariantCulture) : null;
+        if (compare || cl.Flag("capacity"))
+        {
+            rate = null;
+        }
+        else
+        {
+            rate ??= options.StartRate;
+        }
+
+        var outPath = cl.Get("out");
+        cl.ThrowOnUnknown();
+
+        if (!noBuild && url is null)
+        {
+            Builder.Build(targets);
+        }
+
+        // The generator runs pinned to its own CPU: re-run this command under taskset, once.
+        if (!noPin && Environment.GetEnvironmentVariable(PinnedVariable) is null)
+        {
+            return await ReExecPinnedAsync(generatorCpus, nice).ConfigureAwait(false);
+        }
+
+        var commandLine = "dotnet run -c Release --project bench/ChatKit.LoadTest -- " + string.Join(' ', cl.Raw.Where(a => a != "--no-build"));
+        var measurements = new List<Measurement>();
+        var hints = new Dictionary<Target, double>();
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+
+        for (var round = 1; round <= rounds; round++)
+        {
+            foreach (var target in targets)
+            {
+                try
+                {
+                    var m = await ScenarioRunner.MeasureAsync(target, options, launch, rate, seconds, round, hints.TryGetValue(target, out var h) ? h : null, cts.Token).ConfigureAwait(false);
+                    measurements.Add(m);
+                    if (ScenarioRunner.IsRateScenario(options.Scenario) && m.Score > 0)
+                    {
+                        hints[target] = m.Score;
+                    }
+
+                    Console.WriteLine($"[{target.Name()} round {round}] {m.Headline}");
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or TimeoutException or IOException or System.Net.WebSockets.WebSocketException or HttpRequestException)
+                {
+                    Console.WriteLine($"[{target.Name()} round {round}] failed: {ex.Message}");
+                    measurements.Add(new Measurement(target.Name(), options.Scenario, round, double.NaN, "failed: " + ex.Message, ex.Message));
+                }
+            }
+        }
+
+        string? ratioLine = null;
+        var ratioValid = false;
+        if (compare)
+        {
+            var ratios = Enumerable.Range(1, rounds).Select(round =>
+            {
+                var a = measurements.FirstOrDefault(m => m.Round == round && m.Target == targets[0].Name())?.Score ?? double.NaN;
+                var b = measurements.FirstOrDefault(m => m.Round == round && m.Target == targets[1].Name())?.Score ?? double.NaN;
+                return b > 0 ? a / b : double.NaN;
+            }).ToList();
+            ratioLine = RatioLine(options.Scenario, targets[0].Name(), targets[1].Name(), ratios);
+            ratioValid = ratios.Any(r => !double.IsNaN(r) && !double.IsInfinity(r));
+        }
+
+        var (json, md) = ResultWriter.Write(outPath, commandLine, options.Scenario, measurements, ratioLine);
+        Console.WriteLine($"results: {json}");
+        Console.WriteLine($"table:   {md}");
+        Console.WriteLine(File.ReadAllText(md).TrimEnd().Replace("`" + ratioLine + "`", "", StringComparison.Ordinal).TrimEnd());
+        if (ratioLine is not null)
+        {
+            Console.WriteLine(ratioLine);
+            return ratioValid ? 0 : 1;
+        }
+
+        return measurements.All(m => !double.IsNaN(m.Score)) ? 0 : 1;
+    }
+
+    public static string RatioLine(string scenario, string a, string b, IReadOnlyList<double> ratios)
+    {
+        var valid = ratios.Where(r => !double.IsNaN(r) && !double.IsInfinity(r)).OrderBy(r => r).ToList();
+        if (valid.Count == 0)
+        {
+            return $"ratio {scenario} {a}/{b} nan (min nan, max nan)";
+        }
+
+        var median = valid.Count % 2 == 1 ? valid[valid.Count / 2] : (valid[(valid.Count / 2) - 1] + valid[valid.Count / 2]) / 2;
+        return string.Create(CultureInfo.InvariantCulture, $"ratio {scenario} {a}/{b} {median:F2} (min {valid[0]:F2}, max {valid[^1]:F2})");
+    }
+
+    private static async Task<int> ReExecPinnedAsync(string cpus, int? nice)
+    {
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot find this program's path.");
+        var start = new ProcessStartInfo(nice is null ? "taskset" : "nice") { UseShellExecute = false };
+        if (nice is { } n)
+        {
+            start.ArgumentList.Add("-n");
+            start.ArgumentList.Add(n.ToString(CultureInfo.InvariantCulture));
+            start.ArgumentList.Add("taskset");
+        }
+
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(cpus);
+        start.ArgumentList.Add(self);
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(Program).Assembly.Location);
+        }
+
+        foreach (var a in Environment.GetCommandLineArgs().Skip(1))
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.ArgumentList.Add("--no-build");
+        start.Environment[PinnedVariable] = "1";
+
+        // The generator shares its one CPU between many connections: thread-pool spinning would only burn it.
+        start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
+        using var child = Process.Start(start) ?? throw new InvalidOperationException("Could not start taskset.");
+        Console.CancelKeyPress += (_, e) => e.Cancel = true;
+        await child.WaitForExitAsync().ConfigureAwait(false);
+        return child.ExitCode;
+    }
+
+    private const string Help = """
+        ChatKit load generator: open-loop load, latency from the scheduled send time (HdrHistogram),
+        server CPU and memory from /proc, the same client code for every server.
+
+          compare --scenario S --baseline signalr|socketio|relay [--target chatkit] [--rounds 3] [--seconds 20]
+              Builds and starts the servers, finds each one's capacity (or idle memory, or catch-up time)
+              alternately for several rounds, ends with: ratio S A/B MEDIAN (min MIN, max MAX); above 1 = A better.
+          run --target chatkit|signalr|socketio|relay --scenario S [--rate R] [--seconds 10] [--capacity]
+              One measurement at a fixed rate (or a capacity search with --capacity).
+              --url http://127.0.0.1:PORT [--server-pid PID] measures a server that is already running.
+
+        Scenarios: idle, direct, group10, group100, devices3, churn, storm, twonode.
+        Options: --users N  --groups N --group-size N  --body 100  --p99-ms 50  --step-seconds 4  --start-rate R
+                 --max-rate R  --connections 10000 --per-worker 5000 --quiet 10 (idle)  --churners 1000 --watchers 20
+                 --hold 1 (churn)  --devices 2000 --backlog 100 (storm)  --server-cpus 0 --generator-cpus 1 --no-pin --nice N
+                 --signalr-user-delivery user|group  --storage InMemory --chatkit-arg=--ChatKit:Key=Value (repeatable)  --out PATH  --no-build
+        Results: artifacts/bench/*.json and *.md; server logs in artifacts/bench/logs.
+        """;
+}

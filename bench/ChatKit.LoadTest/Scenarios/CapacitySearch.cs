@@ -1,0 +1,99 @@
+namespace ChatKit.LoadTest.Scenarios;
+
+/// <summary>
+/// Finds the highest offered rate held with p99 within the bound: doubling from the start rate until
+/// a step fails, a few geometric bisections between the last pass and the first failure, then a
+/// confirmation run of the full duration (stepping down 10% while it fails).
+/// </summary>
+internal static class CapacitySearch
+{
+    public static async Task<CapacityResult> RunAsync(IRateScenario scenario, ScenarioOptions options, double confirmSeconds, double? hint, string label, CancellationToken cancellationToken)
+    {
+        var steps = new List<StepResult>();
+
+        async Task<StepResult> Step(double rate, double seconds, string phase)
+        {
+            var step = await scenario.RunStepAsync(Math.Round(rate), seconds, cancellationToken).ConfigureAwait(false);
+            steps.Add(step);
+            Console.WriteLine($"  [{label}] {phase,-8} {step.Line()}");
+            if (!step.Passed && phase != "warmup" && step.SenderMaxLagMs > options.P99BoundMs / 2)
+            {
+                // The generator itself was held up (other work on the machine): that says nothing about the server; try once more.
+                step = await scenario.RunStepAsync(Math.Round(rate), seconds, cancellationToken).ConfigureAwait(false);
+                steps.Add(step);
+                Console.WriteLine($"  [{label}] {"retry",-8} {step.Line()}");
+            }
+
+            return step;
+        }
+
+        // Warm-up (JIT, pools, connections' first frames): not counted.
+        await Step(Math.Max(10, (hint ?? options.StartRate) / 4), 2, "warmup").ConfigureAwait(false);
+
+        double pass = 0;
+        var fail = double.PositiveInfinity;
+        var rate = hint is { } h ? h * 0.7 : options.StartRate;
+        var factor = hint is null ? 2.0 : 1.3;
+        while (double.IsPositiveInfinity(fail) && rate <= options.MaxRate)
+        {
+            var step = await Step(rate, options.StepSeconds, "ramp").ConfigureAwait(false);
+            if (step.Passed)
+            {
+                pass = rate;
+                rate *= factor;
+            }
+            else
+            {
+                fail = rate;
+            }
+        }
+
+        for (var tries = 0; pass == 0 && tries < 4; tries++)
+        {
+            rate = fail / 3;
+            var step = await Step(rate, options.StepSeconds, "down").ConfigureAwait(false);
+            if (step.Passed)
+            {
+                pass = rate;
+            }
+            else
+            {
+                fail = rate;
+            }
+        }
+
+        for (var i = 0; i < 4 && pass > 0 && !double.IsPositiveInfinity(fail) && fail / pass > 1.08; i++)
+        {
+            var mid = Math.Sqrt(pass * fail);
+            var step = await Step(mid, options.StepSeconds, "bisect").ConfigureAwait(false);
+            if (step.Passed)
+            {
+                pass = mid;
+            }
+            else
+            {
+                fail = mid;
+            }
+        }
+
+        StepResult? confirmed = null;
+        for (var attempt = 0; attempt < 3 && pass > 0; attempt++)
+        {
+            var step = await Step(pass, confirmSeconds, "confirm").ConfigureAwait(false);
+            if (step.Passed)
+            {
+                confirmed = step;
+                break;
+            }
+
+            pass *= 0.9;
+        }
+
+        var capacity = confirmed?.Rate ?? 0;
+        Console.WriteLine($"  [{label}] capacity {capacity:N0} {scenario.Unit}" + (confirmed is null ? "" : $" ({confirmed.DeliveredPerSecond:N0} deliveries/s, p99 {confirmed.P99Ms:F2} ms, server {confirmed.ServerCpuMicrosPerDelivery:F2} us CPU per delivery)"));
+        return new CapacityResult(capacity, confirmed, steps);
+    }
+}
+
+/// <summary>The outcome of one capacity search.</summary>
+internal sealed record CapacityResult(double Capacity, StepResult? Confirmed, IReadOnlyList<StepResult> Steps);

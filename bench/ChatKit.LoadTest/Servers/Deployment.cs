@@ -1,0 +1,171 @@
+using ChatKit.LoadTest.Protocols;
+
+namespace ChatKit.LoadTest.Servers;
+
+/// <summary>The server side of one measurement: one or two nodes of one target, and Redis when there are two.</summary>
+internal sealed class Deployment : IAsyncDisposable
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    private readonly List<ServerProcess> _nodes = [];
+    private readonly List<int> _pids = [];
+    private ServerProcess? _redis;
+
+    private Deployment(Target target) => Target = target;
+
+    public Target Target { get; }
+
+    /// <summary>One protocol instance per node (ChatKit tokens are per node).</summary>
+    public List<IWireProtocol> Protocols { get; } = [];
+
+    public IReadOnlyList<int> ServerPids => _pids;
+
+    public List<Uri> HttpBases { get; } = [];
+
+    public int? RedisPid => _redis?.Pid;
+
+    public double CpuSeconds() => _pids.Sum(ProcStats.CpuSeconds);
+
+    public long RssBytes() => _pids.Sum(ProcStats.RssBytes);
+
+    public double RedisCpuSeconds() => _redis is null ? 0 : ProcStats.CpuSeconds(_redis.Pid);
+
+    public static async Task<Deployment> StartAsync(Target target, int nodes, LaunchOptions options)
+    {
+        var deployment = new Deployment(target);
+        try
+        {
+            if (options.ExternalUrl is { } url)
+            {
+                deployment.Protocols.Add(CreateProtocol(target, url, options));
+                deployment.HttpBases.Add(url);
+                if (options.ExternalPid is { } pid)
+                {
+                    deployment._pids.Add(pid);
+                }
+
+                return deployment;
+            }
+
+            string? redis = null;
+            if (nodes > 1)
+            {
+                var redisPort = ServerProcess.FreePort();
+                deployment._redis = ServerProcess.Start("redis", options.ServerCpus, options.Nice, redisPort, RepoPaths.ArtifactsDirectory, new Dictionary<string, string>(),
+                    "redis-server", "--port", redisPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no");
+                await deployment._redis.WaitReadyAsync(TimeSpan.FromSeconds(20)).ConfigureAwait(false);
+                redis = $"127.0.0.1:{redisPort}";
+            }
+
+            for (var i = 0; i < nodes; i++)
+            {
+                var node = StartNode(target, i, redis, options);
+                deployment._nodes.Add(node);
+                deployment._pids.Add(node.Pid);
+            }
+
+            foreach (var node in deployment._nodes)
+            {
+                await node.WaitReadyAsync(TimeSpan.FromSeconds(90)).ConfigureAwait(false);
+                deployment.Protocols.Add(CreateProtocol(target, node.HttpBase, options));
+                deployment.HttpBases.Add(node.HttpBase);
+            }
+
+            return deployment;
+        }
+        catch
+        {
+            await deployment.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static ServerProcess StartNode(Target target, int index, string? redis, LaunchOptions options)
+    {
+        var port = ServerProcess.FreePort();
+        var urls = $"http://127.0.0.1:{port}";
+        var dotnetEnv = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+            ["DOTNET_NOLOGO"] = "1",
+        };
+        switch (target)
+        {
+            case Target.ChatKit:
+            {
+                dotnetEnv["ASPNETCORE_ENVIRONMENT"] = "Development";
+                var args = new List<string>
+                {
+                    RepoPaths.OutputDll(RepoPaths.ChatKitServerProject), "--urls", urls,
+                    "--ChatKit:RateLimit:PermitsPerSecond=1000000", "--ChatKit:RateLimit:Burst=1000000",
+                };
+                if (redis is null)
+                {
+                    args.Add("--ChatKit:Storage=" + options.ChatKitStorage);
+                }
+                else
+                {
+                    args.Add("--ChatKit:Redis:Configuration=" + redis);
+                    args.Add($"--ChatKit:PublicUrl=ws://127.0.0.1:{port}{options.ChatKitPath}");
+                }
+
+                args.AddRange(options.ChatKitArgs);
+                return ServerProcess.Start($"chatkit{index}", options.ServerCpus, options.Nice, port, Path.GetDirectoryName(RepoPaths.ChatKitServerProject)!, dotnetEnv, "dotnet", [.. args]);
+            }
+
+            case Target.SignalR:
+            {
+                var args = new List<string> { RepoPaths.OutputDll(RepoPaths.SignalRProject), "--urls", urls, "--UserDelivery=" + options.SignalRUserDelivery };
+                if (redis is not null)
+                {
+                    args.Add("--Redis=" + redis);
+                }
+
+                return ServerProcess.Start($"signalr{index}", options.ServerCpus, options.Nice, port, Path.GetDirectoryName(RepoPaths.SignalRProject)!, dotnetEnv, "dotnet", [.. args]);
+            }
+
+            case Target.Relay:
+                if (redis is not null)
+                {
+                    throw new NotSupportedException("The relay has no multi-node mode.");
+                }
+
+                return ServerProcess.Start($"relay{index}", options.ServerCpus, options.Nice, port, Path.GetDirectoryName(RepoPaths.RelayProject)!, dotnetEnv, "dotnet", RepoPaths.OutputDll(RepoPaths.RelayProject), "--urls", urls);
+
+            default:
+            {
+                var args = new List<string> { "server.js", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                if (redis is not null)
+                {
+                    args.Add("--redis");
+                    args.Add(redis);
+                }
+
+                return ServerProcess.Start($"socketio{index}", options.ServerCpus, options.Nice, port, RepoPaths.SocketIoDirectory, new Dictionary<string, string> { ["NODE_ENV"] = "production" }, "node", [.. args]);
+            }
+        }
+    }
+
+    public static IWireProtocol CreateProtocol(Target target, Uri httpBase, LaunchOptions options) => target switch
+    {
+        Target.ChatKit => new ChatKitProtocol(httpBase, options.ChatKitPath, Http),
+        Target.SignalR => new SignalRProtocol(httpBase, "/hub"),
+        Target.SocketIo => new SocketIoProtocol(httpBase),
+        _ => new RelayProtocol(httpBase),
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

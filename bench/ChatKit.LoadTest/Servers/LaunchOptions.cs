@@ -1,0 +1,27 @@
+namespace ChatKit.LoadTest.Servers;
+
+/// <summary>How servers are started: which CPUs, extra arguments, or an already running server.</summary>
+internal sealed class LaunchOptions
+{
+    /// <summary>taskset CPU list for servers (and Redis); null = not pinned.</summary>
+    public string? ServerCpus { get; init; } = "0";
+
+    /// <summary>ChatKit storage for one node (<c>--ChatKit:Storage=</c>).</summary>
+    public string ChatKitStorage { get; init; } = "InMemory";
+
+    public IReadOnlyList<string> ChatKitArgs { get; init; } = [];
+
+    /// <summary>SignalR baseline's 1:1 delivery: "user" (Clients.User) or "group" (per-user group).</summary>
+    public string SignalRUserDelivery { get; init; } = "user";
+
+    /// <summary>Base URL of a server that is already running (run --url); nothing is started then.</summary>
+    public Uri? ExternalUrl { get; init; }
+
+    /// <summary>Pid of the external server, for CPU and memory (run --server-pid).</summary>
+    public int? ExternalPid { get; init; }
+
+    public string ChatKitPath { get; init; } = "/chatkit";
+
+    /// <summary>nice value for servers and Redis (negative = higher priority than other work on the machine); null = unchanged.</summary>
+    public int? Nice { get; init; }
+}
