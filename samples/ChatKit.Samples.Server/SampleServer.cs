@@ -38,6 +38,9 @@ public static class SampleServer
         builder.Services.AddSingleton(tokens);
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
         {
+            // Nothing reads the raw token after validation; keeping it would cost every connection a copy.
+            o.SaveToken = false;
+            o.MapInboundClaims = false;
             o.TokenValidationParameters = new TokenValidationParameters
             {
                 ValidIssuer = Issuer,

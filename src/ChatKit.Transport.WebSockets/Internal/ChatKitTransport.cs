@@ -92,6 +92,8 @@ internal sealed class ChatKitTransport
         }
     }
 
+    private static readonly System.Security.Claims.ClaimsPrincipal AnonymousPrincipal = new();
+
     private async Task HandleWebSocketAsync(HttpContext context)
     {
         if (await PreludeAsync(context).ConfigureAwait(false) is not string user)
@@ -153,6 +155,12 @@ internal sealed class ChatKitTransport
                 DateTimeOffset? expires = EndpointOptions.CloseOnAuthenticationExpiration
                     ? context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.ExpiresUtc
                     : null;
+
+                // The request lives as long as the connection: let go of what only the handshake needed (the
+                // principal with its claims, the parsed token, the authentication result), so that an idle
+                // connection keeps little more than its session.
+                context.User = AnonymousPrincipal;
+                context.Features.Set<IAuthenticateResultFeature>(null);
                 await new WebSocketConnection(socket, session, this).RunAsync(expires, context.RequestAborted).ConfigureAwait(false);
             }
         }
