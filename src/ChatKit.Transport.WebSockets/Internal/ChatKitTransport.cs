@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using ChatKit.Discovery;
 using ChatKit.Fanout;
+using ChatKit.Hosting;
 using ChatKit.Messaging;
 using ChatKit.Protocol;
 using ChatKit.Protocol.Frames;
@@ -26,6 +27,7 @@ internal sealed class ChatKitTransport
     private static readonly TimeSpan HealthProbeTimeout = TimeSpan.FromSeconds(2);
 
     private readonly IMessageStore _store;
+    private readonly IChatKitHealthCheck[] _healthChecks;
     private readonly NodeDiscovery _discovery;
     private readonly OriginPolicy _origins;
     private readonly ConnectionTracker _connections = new();
@@ -40,6 +42,7 @@ internal sealed class ChatKitTransport
         Sessions = services.GetRequiredService<SessionManager>();
         _discovery = services.GetRequiredService<NodeDiscovery>();
         _store = services.GetRequiredService<IMessageStore>();
+        _healthChecks = services.GetServices<IChatKitHealthCheck>().ToArray();
         Logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("ChatKit.Transport.WebSockets");
         Clock = services.GetService<TimeProvider>() ?? TimeProvider.System;
         Dispatcher = new RequestDispatcher(Engine, Clock, Logger);
@@ -195,6 +198,12 @@ internal sealed class ChatKitTransport
             timeout.CancelAfter(HealthProbeTimeout);
             await _store.GetChannelAsync("g-0", timeout.Token).ConfigureAwait(false);
             storageOk = true;
+
+            // Adapters whose server can be down (Redis) say so themselves, without waiting for a store timeout.
+            foreach (IChatKitHealthCheck check in _healthChecks)
+            {
+                storageOk &= await check.IsHealthyAsync(timeout.Token).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
         {
