@@ -7,6 +7,14 @@ internal static class IChatKitBuilderExtensions
 {
     public static IChatKitBuilder AddSampleStorage(IChatKitBuilder chat, IConfigurationSection chatKit)
     {
+        // Several nodes on one Redis form one cluster: --ChatKit:Redis:Configuration=127.0.0.1:6379
+        // (and --ChatKit:PublicUrl=ws://host:port/chatkit so that discovery can send clients to this node).
+        IConfigurationSection redis = chatKit.GetSection("Redis");
+        if (!string.IsNullOrWhiteSpace(redis["Configuration"]))
+        {
+            return chat.AddRedis(redis["Configuration"]!, o => redis.Bind(o));
+        }
+
         string storage = chatKit["Storage"] ?? "LiteDb";
         if (string.Equals(storage, "InMemory", StringComparison.OrdinalIgnoreCase))
         {
@@ -15,10 +23,8 @@ internal static class IChatKitBuilderExtensions
 
         if (string.Equals(storage, "LiteDb", StringComparison.OrdinalIgnoreCase))
         {
-            // TODO(LiteDB): once src/ChatKit.Storage.LiteDb lands, reference it and use
-            //     chat.AddLiteDbStorage(chatKit["LiteDb:Path"] ?? "chatkit.db");
-            // Until then the default store (in-memory) serves.
-            return chat;
+            // Durable by default: one file in the working directory unless ChatKit:LiteDb:Path says otherwise.
+            return chat.AddLiteDbStorage(chatKit["LiteDb:Path"] is { Length: > 0 } path ? path : "chatkit.db");
         }
 
         throw new InvalidOperationException($"ChatKit:Storage must be LiteDb or InMemory, not '{storage}'.");

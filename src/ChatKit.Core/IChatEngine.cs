@@ -131,7 +131,10 @@ public interface IChatEngine
     /// <param name="cancellationToken">Cancels before the write starts.</param>
     Task<bool> DeleteMessageAsync(string channelId, long channelSeq, CancellationToken cancellationToken = default);
 
-    /// <summary>Ends a device's sessions on this node and its presence (logout).</summary>
+    /// <summary>
+    /// Ends a device's sessions on this node and its presence (logout), including the grace period of a session of
+    /// that device that dropped moments ago.
+    /// </summary>
     /// <param name="user">The user.</param>
     /// <param name="device">The device.</param>
     /// <returns>How many sessions were closed.</returns>

@@ -24,9 +24,17 @@ public sealed class ChatKitEndpointOptions
     /// </summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Whether a WebSocket is closed with 4001 (authentication expired) when the authentication it was opened with
+    /// expires (<c>AuthenticationProperties.ExpiresUtc</c>, which JwtBearer sets from the token's <c>exp</c>). The
+    /// client reconnects with a fresh token and its cursor. Default <see langword="true"/>.
+    /// </summary>
+    public bool CloseOnAuthenticationExpiration { get; set; } = true;
+
     internal ChatKitEndpointOptions Clone() => new()
     {
         UserIdClaimType = UserIdClaimType,
+        CloseOnAuthenticationExpiration = CloseOnAuthenticationExpiration,
         CloseTimeout = CloseTimeout,
         DrainTimeout = DrainTimeout,
     };

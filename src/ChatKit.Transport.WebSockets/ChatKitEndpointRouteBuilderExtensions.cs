@@ -43,6 +43,7 @@ public static class ChatKitEndpointRouteBuilderExtensions
         }
 
         RouteGroupBuilder group = transport.Map(endpoints, loggerFactory);
+        ChatKitAccessToken.RegisterMappedPath(pattern);
 
         // Long polls and WebSockets outlive any request timeout a host may set.
         group.DisableRequestTimeout();

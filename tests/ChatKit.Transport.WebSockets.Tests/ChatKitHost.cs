@@ -45,7 +45,7 @@ public sealed class ChatKitHost : IAsyncDisposable
     public static string Token(string user) => "tok-" + user;
 
     public static async Task<ChatKitHost> StartAsync(Action<ChatKitOptions>? options = null, Action<ChatKitEndpointOptions>? endpoint = null,
-        bool requireAuthorization = false, bool redact = true, Action<IServiceCollection>? services = null)
+        bool requireAuthorization = false, bool redact = true, Action<IServiceCollection>? services = null, Action<WebApplication>? pipeline = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -70,6 +70,7 @@ public sealed class ChatKitHost : IAsyncDisposable
         services?.Invoke(builder.Services);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         WebApplication app = builder.Build();
+        pipeline?.Invoke(app);
         ChatKitEndpointConventionBuilder chat = app.MapChatKit("/chatkit", o =>
         {
             o.CloseTimeout = TimeSpan.FromSeconds(3);
@@ -135,8 +136,18 @@ public sealed class TestAuthHandler(IOptionsMonitor<AuthenticationSchemeOptions>
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var identity = new ClaimsIdentity([new Claim("sub", token[4..])], SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        // tok-USER~MS: a token that expires in MS milliseconds.
+        string user = token[4..];
+        var properties = new AuthenticationProperties();
+        int tilde = user.IndexOf('~', StringComparison.Ordinal);
+        if (tilde > 0)
+        {
+            properties.ExpiresUtc = DateTimeOffset.UtcNow.AddMilliseconds(int.Parse(user[(tilde + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+            user = user[..tilde];
+        }
+
+        var identity = new ClaimsIdentity([new Claim("sub", user)], SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), properties, SchemeName)));
     }
 }
 

@@ -203,4 +203,18 @@ public sealed class CloseTests
         _ = alice.SendBytesAsync(big, WebSocketMessageType.Text);
         Assert.Equal((WebSocketCloseStatus)1009, await alice.WaitClosedAsync());
     }
+
+    [Fact]
+    public async Task Expired_authentication_closes_with_4001()
+    {
+        await using ChatKitHost host = await ChatKitHost.StartAsync();
+        await using TestClient alice = await TestClient.ConnectAsync(host.WebSocketEndpoint, "tok-alice~400", "d1");
+        Assert.Equal("alice", alice.Welcome.Str("user"));
+        Assert.Equal((WebSocketCloseStatus)4001, await alice.WaitClosedAsync());
+
+        await using ChatKitHost lenient = await ChatKitHost.StartAsync(endpoint: o => o.CloseOnAuthenticationExpiration = false);
+        await using TestClient bob = await TestClient.ConnectAsync(lenient.WebSocketEndpoint, "tok-bob~200", "d1");
+        await Task.Delay(400);
+        Assert.Equal("pong", (await bob.RequestAsync("ping")).Type());
+    }
 }

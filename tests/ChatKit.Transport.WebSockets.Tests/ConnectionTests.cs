@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using ChatKit.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 
 namespace ChatKit.Transport.WebSockets.Tests;
 
@@ -122,6 +123,21 @@ public sealed class ConnectionTests
         await Task.Delay(300);
         System.Text.Json.JsonElement pong = await alice.OkAsync(FrameTypes.Ping);
         Assert.Equal("pong", pong.Type());
+    }
+
+    [Fact]
+    public async Task Query_tokens_work_when_authentication_runs_before_routing_and_only_for_chatkit_paths()
+    {
+        await using ChatKitHost host = await ChatKitHost.StartAsync(pipeline: app =>
+        {
+            app.UseAuthentication();
+            app.UseRouting();
+            app.MapGet("/whoami", (HttpContext c) => c.User.Identity?.IsAuthenticated == true ? "yes" : "no");
+        });
+        Assert.Equal(101, await TestClient.HandshakeStatusAsync(host.WebSocketEndpoint, ChatKitHost.Token("alice"), "device=d1"));
+        Assert.Equal("no", await host.Http.GetStringAsync($"/whoami?access_token={ChatKitHost.Token("alice")}"));
+        HttpResponseMessage withHeader = await host.Http.SendAsync(host.Request(HttpMethod.Get, "/whoami", "alice"));
+        Assert.Equal("yes", await withHeader.Content.ReadAsStringAsync());
     }
 }
 

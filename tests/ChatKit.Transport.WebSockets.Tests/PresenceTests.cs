@@ -71,4 +71,21 @@ public sealed class PresenceTests
         await bob.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable);
         await watcher.WaitAsync(f => f.Type() == "presence" && f.Str("user") == "bob" && f.Str("status") == "offline", TimeSpan.FromSeconds(5));
     }
+
+    [Fact]
+    public async Task Logout_of_a_device_that_just_dropped_ends_its_grace_at_once()
+    {
+        await using ChatKitHost host = await ChatKitHost.StartAsync(o => o.PresenceGracePeriod = TimeSpan.FromSeconds(30));
+        await using TestClient watcher = await host.ConnectAsync("watcher");
+        await watcher.OkAsync("presence.sub", new { users = new[] { "alice" } });
+        TestClient phone = await host.ConnectAsync("alice", "phone");
+        await watcher.WaitAsync(f => f.Type() == "presence" && f.Str("status") == "online");
+        phone.Drop();
+        await WaitFor.ConditionAsync(() => host.Sessions.Count == 1);
+
+        HttpResponseMessage logout = await host.Http.SendAsync(host.Request(HttpMethod.Post, "/chatkit/logout?device=phone", "alice"));
+        Assert.Equal(200, (int)logout.StatusCode);
+        await watcher.WaitAsync(f => f.Type() == "presence" && f.Str("status") == "offline", TimeSpan.FromSeconds(5));
+        await phone.DisposeAsync();
+    }
 }

@@ -320,7 +320,8 @@ public sealed class RequestTests
         Assert.InRange(pong.Long("time"), before - 1000, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000);
 
         await alice.SendTextAsync("""{"type":"ping","rid":"a"}""" + "\n" + """{"type":"ping","rid":"b"}""" + "\n\n" + """{"type":"ping","rid":"c"}""");
-        foreach (string rid in new[] { "a", "b", "c" })
+        await alice.SendTextAsync("""{"type":"ping","rid":"u","future":{"x":[1,2]},"flag":true}""");
+        foreach (string rid in new[] { "a", "b", "c", "u" })
         {
             await alice.WaitAsync(f => f.Type() == "pong" && f.Str("rid") == rid);
         }

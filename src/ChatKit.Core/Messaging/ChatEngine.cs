@@ -306,6 +306,7 @@ internal sealed class ChatEngine : IChatEngine
     {
         RequireUser(user, "user");
         RequireDevice(device);
+        _presence.EndGrace(user, device);
         return _sessions.CloseDevice(user, device);
     }
 

@@ -22,6 +22,7 @@ internal sealed class PresenceService
     private readonly ChatKitOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, HashSet<ChatSession>> _subscribers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<ChatSession, CancellationTokenSource> _graces = new();
     private readonly long _touchIntervalTicks;
 
     public PresenceService(IPresenceStore store, IChatBus bus, TimeProvider clock, IOptions<ChatKitOptions> options, ILogger<PresenceService> logger)
@@ -61,9 +62,43 @@ internal sealed class PresenceService
         return RemoveAsync(session);
     }
 
+    /// <summary>
+    /// Ends at once the grace periods of a device's dropped sessions (logout: the device is not coming back).
+    /// </summary>
+    public void EndGrace(string user, string device)
+    {
+        foreach (KeyValuePair<ChatSession, CancellationTokenSource> pending in _graces)
+        {
+            if (string.Equals(pending.Key.User, user, StringComparison.Ordinal) && string.Equals(pending.Key.Device, device, StringComparison.Ordinal))
+            {
+                try
+                {
+                    pending.Value.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The grace ended by itself meanwhile.
+                }
+            }
+        }
+    }
+
     private async Task RemoveAfterGraceAsync(ChatSession session)
     {
-        await Task.Delay(_options.PresenceGracePeriod, _clock).ConfigureAwait(false);
+        using var cut = new CancellationTokenSource();
+        _graces[session] = cut;
+        try
+        {
+            await Task.Delay(_options.PresenceGracePeriod, _clock, cut.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            _graces.TryRemove(session, out _);
+        }
+
         await RemoveAsync(session).ConfigureAwait(false);
     }
 

@@ -8,6 +8,7 @@ using ChatKit.Protocol;
 using ChatKit.Protocol.Frames;
 using ChatKit.Sync;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebSockets;
@@ -149,7 +150,10 @@ internal sealed class ChatKitTransport
             using (socket)
             {
                 Log.SessionOpened(Logger, session.Id, user, session.Device);
-                await new WebSocketConnection(socket, session, this).RunAsync(context.RequestAborted).ConfigureAwait(false);
+                DateTimeOffset? expires = EndpointOptions.CloseOnAuthenticationExpiration
+                    ? context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.ExpiresUtc
+                    : null;
+                await new WebSocketConnection(socket, session, this).RunAsync(expires, context.RequestAborted).ConfigureAwait(false);
             }
         }
         finally

@@ -19,12 +19,18 @@ internal sealed class WebSocketConnection
     private const int PackLimitBytes = 64 * 1024;
     private const int InitialReceiveBuffer = 4096;
 
+    private static readonly TimeSpan MaxTimerDue = TimeSpan.FromDays(30);
+
     private readonly WebSocket _socket;
     private readonly ChatSession _session;
     private readonly ChatKitTransport _transport;
     private readonly int _maxFrameBytes;
     private readonly ILogger _logger;
     private int _badFramesInARow;
+
+    // Created only when needed, so that an idle connection carries no timer.
+    private Timer? _abortTimer;
+    private Timer? _expiryTimer;
 
     public WebSocketConnection(WebSocket socket, ChatSession session, ChatKitTransport transport)
     {
@@ -35,15 +41,21 @@ internal sealed class WebSocketConnection
         _logger = transport.Logger;
     }
 
-    public async Task RunAsync(CancellationToken requestAborted)
+    public async Task RunAsync(DateTimeOffset? authenticationExpires, CancellationToken requestAborted)
     {
-        using var abortTimer = new Timer(static s => ((WebSocket)s!).Abort(), _socket, Timeout.Infinite, Timeout.Infinite);
-        TimeSpan closeTimeout = _transport.EndpointOptions.CloseTimeout;
-        using CancellationTokenRegistration onClose = _session.CloseRequested.Register(() =>
+        if (authenticationExpires is DateTimeOffset expires)
         {
-            // Whoever asked (heartbeat sweep, slow consumer, drain, logout): the socket gets a bounded time to close.
-            abortTimer.Change(closeTimeout, Timeout.InfiniteTimeSpan);
-        });
+            TimeSpan due = expires - _transport.Clock.GetUtcNow();
+            if (due < MaxTimerDue)
+            {
+                _expiryTimer = new Timer(static s => ((ChatSession)s!).RequestClose(CloseCodes.AuthenticationExpired, "authentication expired"),
+                    _session, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        // Whoever asks for the close (heartbeat sweep, slow consumer, drain, logout, the client), the socket then
+        // gets a bounded time to finish it.
+        using CancellationTokenRegistration onClose = _session.CloseRequested.Register(static s => ((WebSocketConnection)s!).StartAbortTimer(), this);
 
         Task sending = SendLoopAsync();
         SessionCloseKind kind = SessionCloseKind.Dropped;
@@ -64,8 +76,11 @@ internal sealed class WebSocketConnection
         finally
         {
             await _transport.Sessions.CloseAsync(_session, kind).ConfigureAwait(false);
-            abortTimer.Change(closeTimeout, Timeout.InfiniteTimeSpan);
+            StartAbortTimer();
             await sending.ConfigureAwait(false);
+            onClose.Dispose();
+            _expiryTimer?.Dispose();
+            Interlocked.Exchange(ref _abortTimer, null)?.Dispose();
             if (_session.CloseCode == CloseCodes.SlowConsumer)
             {
                 Log.SlowConsumer(_logger, _session.Id);
@@ -119,6 +134,27 @@ internal sealed class WebSocketConnection
             Log.SocketError(_logger, _session.Id, ex);
             _socket.Abort();
         }
+        catch (Exception ex)
+        {
+            Log.ConnectionFailed(_logger, _session.Id, ex);
+            _socket.Abort();
+        }
+    }
+
+    private void StartAbortTimer()
+    {
+        if (Volatile.Read(ref _abortTimer) is null)
+        {
+            var timer = new Timer(static s => ((WebSocket)s!).Abort(), _socket, Timeout.Infinite, Timeout.Infinite);
+            if (Interlocked.CompareExchange(ref _abortTimer, timer, null) is null)
+            {
+                timer.Change(_transport.EndpointOptions.CloseTimeout, Timeout.InfiniteTimeSpan);
+            }
+            else
+            {
+                timer.Dispose();
+            }
+        }
     }
 
     /// <summary>
@@ -150,11 +186,12 @@ internal sealed class WebSocketConnection
     private SessionCloseKind? KindOfServerClose() => Closing ? KindOf(_session.CloseCode) : null;
 
     /// <summary>
-    /// How a close the server asked for counts for presence: a device told to come back (drain, slow consumer) keeps
-    /// its grace period so that subscribers see no flapping; every other server close ends presence at once.
+    /// How a close the server asked for counts for presence: a device told to come back (drain, slow consumer,
+    /// expired authentication, a failed store) keeps its grace period so that subscribers see no flapping; every
+    /// other server close ends presence at once.
     /// </summary>
     private static SessionCloseKind KindOf(int? code) =>
-        code is CloseCodes.ServiceRestart or CloseCodes.SlowConsumer or 1011 ? SessionCloseKind.Dropped : SessionCloseKind.Clean;
+        code is CloseCodes.ServiceRestart or CloseCodes.SlowConsumer or CloseCodes.AuthenticationExpired or 1011 ? SessionCloseKind.Dropped : SessionCloseKind.Clean;
 
     private async Task<SessionCloseKind> ReceiveLoopAsync(CancellationToken cancellationToken)
     {

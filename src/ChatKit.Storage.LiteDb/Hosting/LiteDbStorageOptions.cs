@@ -1,0 +1,31 @@
+namespace ChatKit.Storage.LiteDb.Hosting;
+
+/// <summary>
+/// Options of the LiteDB store. Validated when the host starts (an invalid value stops it with a message naming the
+/// key).
+/// </summary>
+public sealed class LiteDbStorageOptions
+{
+    /// <summary>
+    /// The database file. A relative path is resolved against the working directory. Next to it LiteDB keeps its
+    /// write-ahead log (<c>NAME-log.EXT</c>) and ChatKit a lock file (<c>NAME.EXT.lock</c>). Default <c>chatkit.db</c>.
+    /// </summary>
+    public string Path { get; set; } = "chatkit.db";
+
+    /// <summary>
+    /// Most writes (sends, read marks, membership changes) committed together in one transaction. Concurrent writes
+    /// share a transaction, so that throughput is not bounded by one commit per message. Default 256.
+    /// </summary>
+    public int MaxBatchSize { get; set; } = 256;
+
+    /// <summary>
+    /// Writes that may wait for the writer; more make callers wait for room (back-pressure). Default 8,192.
+    /// </summary>
+    public int QueueCapacity { get; set; } = 8192;
+
+    /// <summary>
+    /// Size of the write-ahead log, in bytes, above which the writer copies it into the database file and truncates
+    /// it even if readers are active (LiteDB's own checkpoint gives way to readers). Default 64 MiB.
+    /// </summary>
+    public long CheckpointLogBytes { get; set; } = 64L * 1024 * 1024;
+}

@@ -1,0 +1,443 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Channels;
+using ChatKit.Storage.LiteDb.Hosting;
+using LiteDB;
+using LiteDB.Engine;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChatKit.Storage.LiteDb.Internal;
+
+/// <summary>
+/// The one LiteDB file of a host: opens it (lazily, or at host start through <see cref="LiteDbStartupService"/>),
+/// owns the single writer thread, and closes it.
+/// </summary>
+/// <remarks>
+/// <para>Writes: every write of every store goes through <see cref="WriteAsync{T}"/> into one queue that one
+/// dedicated thread drains. The thread takes up to <see cref="LiteDbStorageOptions.MaxBatchSize"/> waiting writes,
+/// runs them inside one LiteDB transaction, commits, and only then completes their callers' tasks (group commit).
+/// LiteDB binds an explicit transaction to the thread that began it and writes its log pages synchronously in
+/// <c>Commit()</c>, so a completed write is in the file: a process killed after that keeps it; a process killed
+/// before keeps none of the batch, because LiteDB replays only transactions whose confirmation page reached the
+/// log.</para>
+/// <para>Reads run on the caller's thread outside any explicit transaction: LiteDB gives each of them a snapshot
+/// of the last committed transaction, so a read never sees a batch that is still running.</para>
+/// <para>If a batch fails, it is rolled back, the stores drop their writer-side caches, and its writes are retried
+/// one per transaction so that one bad write fails alone.</para>
+/// </remarks>
+internal sealed class LiteDbChatDatabase : IDisposable
+{
+    /// <summary>The version of the document layout this code writes; a file with a newer one is refused.</summary>
+    public const int SchemaVersion = 1;
+
+    private const string MetaCollection = "meta";
+    private const int CheckpointCheckEveryBatches = 32;
+
+    private readonly LiteDbStorageOptions _options;
+    private readonly ILogger _logger;
+    private readonly object _openGate = new();
+    private readonly List<Action> _writerResets = [];
+    private readonly Channel<WriteOperation> _queue;
+    private LiteDatabase? _db;
+    private FileStream? _lock;
+    private Thread? _writer;
+    private string? _fullPath;
+    private bool _disposed;
+    private int _batchesSinceCheckpointCheck;
+    private long _committedBatches;
+
+    public LiteDbChatDatabase(IOptions<LiteDbStorageOptions> options, ILogger<LiteDbChatDatabase> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        _options = options.Value;
+        _logger = logger;
+        _queue = Channel.CreateBounded<WriteOperation>(new BoundedChannelOptions(Math.Max(1, _options.QueueCapacity))
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string FullPath => _fullPath ?? System.IO.Path.GetFullPath(_options.Path);
+
+    /// <summary>The full path of LiteDB's write-ahead log next to the database file.</summary>
+    public string LogPath => LogPathOf(FullPath);
+
+    /// <summary>The open database, opening it on first use.</summary>
+    public LiteDatabase Db => _db ?? Open();
+
+    /// <summary>Transactions committed by the writer (for tests and the benchmark).</summary>
+    public long CommittedBatches => Interlocked.Read(ref _committedBatches);
+
+    /// <summary>The path of LiteDB's write-ahead log for a database file (<c>NAME-log.EXT</c>).</summary>
+    public static string LogPathOf(string path) =>
+        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path) ?? "",
+            System.IO.Path.GetFileNameWithoutExtension(path) + "-log" + System.IO.Path.GetExtension(path));
+
+    /// <summary>
+    /// Registers a writer-side cache to drop when a batch is rolled back (its contents may describe writes that
+    /// never committed). Called by the stores at construction.
+    /// </summary>
+    public void RegisterWriterReset(Action reset)
+    {
+        lock (_writerResets)
+        {
+            _writerResets.Add(reset);
+        }
+    }
+
+    /// <summary>
+    /// Opens the file if it is not open yet. Throws <see cref="InvalidOperationException"/> naming the file and the
+    /// cause when it is locked by another process, corrupt, or not a ChatKit database.
+    /// </summary>
+    public LiteDatabase Open()
+    {
+        lock (_openGate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_db is not null)
+            {
+                return _db;
+            }
+
+            var started = Stopwatch.StartNew();
+            string path;
+            try
+            {
+                path = System.IO.Path.GetFullPath(_options.Path);
+            }
+            catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+            {
+                throw new InvalidOperationException($"ChatKit:LiteDb:Path '{_options.Path}' is not a valid file path: {ex.Message}", ex);
+            }
+
+            _fullPath = path;
+            FileStream? fileLock = null;
+            LiteDatabase? db = null;
+            try
+            {
+                string? directory = System.IO.Path.GetDirectoryName(path);
+                if (!string.IsNullOrEmpty(directory))
+                {
+                    Directory.CreateDirectory(directory);
+                }
+
+                fileLock = AcquireLock(path);
+                db = OpenEngine(path);
+                PrepareSchema(db, path);
+            }
+            catch
+            {
+                db?.Dispose();
+                fileLock?.Dispose();
+                throw;
+            }
+
+            _lock = fileLock;
+            _db = db;
+            _writer = new Thread(RunWriter) { IsBackground = true, Name = "ChatKit LiteDB writer" };
+            _writer.Start();
+            Log.Opened(_logger, path, started.ElapsedMilliseconds);
+            return db;
+        }
+    }
+
+    /// <summary>
+    /// Queues a write for the writer thread and completes when the transaction that contains it has committed.
+    /// <paramref name="work"/> runs on the writer thread inside that transaction and must do all of its reads and
+    /// writes through <see cref="Db"/> synchronously.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<T> work, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _ = Db;
+        var operation = new WriteOperation<T>(work, cancellationToken);
+        try
+        {
+            if (!_queue.Writer.TryWrite(operation))
+            {
+                await _queue.Writer.WriteAsync(operation, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ObjectDisposedException(nameof(LiteDbChatDatabase), $"The LiteDB database '{FullPath}' is closed.");
+        }
+
+        return await operation.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the writer after it has committed every queued write, then closes the file.</summary>
+    public void Dispose()
+    {
+        lock (_openGate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        _queue.Writer.TryComplete();
+        _writer?.Join();
+        if (_db is not null)
+        {
+            _db.Dispose();
+            Log.Closed(_logger, _fullPath!);
+        }
+
+        _lock?.Dispose();
+    }
+
+    private static FileStream AcquireLock(string path)
+    {
+        // LiteDB's direct mode lets a second engine open the same file, which would corrupt it. One lock file
+        // held exclusively (an OS lock on Linux and Windows) keeps a second host, in this process or another, out.
+        string lockPath = path + ".lock";
+        try
+        {
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+        }
+        catch (IOException ex)
+        {
+            throw new InvalidOperationException(
+                $"ChatKit could not open the LiteDB database '{path}': it is locked by another process or another ChatKit host " +
+                $"(the lock file '{lockPath}' is held). Stop the other instance or set ChatKit:LiteDb:Path to another file.", ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new InvalidOperationException(
+                $"ChatKit could not open the LiteDB database '{path}': no permission to create or open '{lockPath}'.", ex);
+        }
+    }
+
+    private static LiteDatabase OpenEngine(string path)
+    {
+        LiteEngine? engine = null;
+        try
+        {
+            // Ordinal collation: keys such as "alice|00000000000000a1" must compare byte by byte, case-sensitively,
+            // for range scans over one user's inbox or one channel's history.
+            engine = new LiteEngine(new EngineSettings { Filename = path, Collation = Collation.Binary, AutoRebuild = false });
+            var db = new LiteDatabase(engine, null, disposeOnClose: true);
+            if (db.Collation.SortOptions != CompareOptions.Ordinal)
+            {
+                string collation = db.Collation.ToString();
+                db.Dispose();
+                throw new InvalidOperationException(
+                    $"ChatKit could not open the LiteDB database '{path}': it was created with collation '{collation}', " +
+                    "not the ordinal collation ChatKit creates its files with. Use a file ChatKit created.");
+            }
+
+            return db;
+        }
+        catch (InvalidOperationException)
+        {
+            throw;
+        }
+        catch (IOException ex)
+        {
+            engine?.Dispose();
+            throw new InvalidOperationException(
+                $"ChatKit could not open the LiteDB database '{path}': the file is in use by another process or cannot be read ({ex.Message})", ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            engine?.Dispose();
+            throw new InvalidOperationException($"ChatKit could not open the LiteDB database '{path}': no permission ({ex.Message})", ex);
+        }
+        catch (Exception ex)
+        {
+            engine?.Dispose();
+            throw new InvalidOperationException(
+                $"ChatKit could not open the LiteDB database '{path}': the file is corrupt or not a LiteDB database " +
+                $"({ex.GetType().Name}: {ex.Message}). Restore it from a backup or move it away to start empty.", ex);
+        }
+    }
+
+    private static void PrepareSchema(LiteDatabase db, string path)
+    {
+        try
+        {
+            ILiteCollection<BsonDocument> meta = db.GetCollection(MetaCollection);
+            BsonDocument? schema = meta.FindById("schema");
+            if (schema is null)
+            {
+                var foreign = db.GetCollectionNames().Where(n => !LiteDbCollections.All.Contains(n, StringComparer.Ordinal)).ToList();
+                if (foreign.Count > 0)
+                {
+                    throw new InvalidOperationException(
+                        $"ChatKit could not open the LiteDB database '{path}': it is not a ChatKit database (it has the collections {string.Join(", ", foreign)}).");
+                }
+
+                meta.Insert(new BsonDocument { ["_id"] = "schema", ["v"] = SchemaVersion });
+            }
+            else if (schema["v"].AsInt32 > SchemaVersion)
+            {
+                throw new InvalidOperationException(
+                    $"ChatKit could not open the LiteDB database '{path}': it was written by a newer ChatKit (layout version {schema["v"].AsInt32}; this one reads up to {SchemaVersion}).");
+            }
+
+            db.GetCollection(LiteDbCollections.Dedupe).EnsureIndex("t", "$.t");
+        }
+        catch (InvalidOperationException)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            throw new InvalidOperationException(
+                $"ChatKit could not open the LiteDB database '{path}': the file is corrupt ({ex.GetType().Name}: {ex.Message}). " +
+                "Restore it from a backup or move it away to start empty.", ex);
+        }
+    }
+
+    private void RunWriter()
+    {
+        int max = Math.Max(1, _options.MaxBatchSize);
+        var batch = new List<WriteOperation>(max);
+        ChannelReader<WriteOperation> reader = _queue.Reader;
+        while (true)
+        {
+            try
+            {
+                if (!reader.TryRead(out WriteOperation? first))
+                {
+                    // A dedicated thread: blocking here costs nothing, and keeps every transaction on this thread.
+                    if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                batch.Add(first);
+                while (batch.Count < max && reader.TryRead(out WriteOperation? next))
+                {
+                    batch.Add(next);
+                }
+
+                batch.RemoveAll(static op => op.TryCancelBeforeStart());
+                if (batch.Count > 0)
+                {
+                    ExecuteBatch(batch);
+                }
+
+                batch.Clear();
+                MaybeCheckpoint();
+            }
+            catch (Exception ex)
+            {
+                // Never let the writer die: fail what is left of the batch and keep serving.
+                Log.WriterFailed(_logger, ex);
+                foreach (WriteOperation op in batch)
+                {
+                    op.Fail(ex);
+                }
+
+                batch.Clear();
+            }
+        }
+    }
+
+    private void ExecuteBatch(List<WriteOperation> batch)
+    {
+        LiteDatabase db = _db!;
+        try
+        {
+            db.BeginTrans();
+            foreach (WriteOperation op in batch)
+            {
+                op.Execute();
+            }
+
+            db.Commit();
+        }
+        catch (Exception ex)
+        {
+            RollBack(db);
+            if (batch.Count == 1)
+            {
+                batch[0].Fail(ex);
+                return;
+            }
+
+            Log.BatchFailed(_logger, batch.Count, ex);
+            foreach (WriteOperation op in batch)
+            {
+                ExecuteAlone(db, op);
+            }
+
+            return;
+        }
+
+        Interlocked.Increment(ref _committedBatches);
+        foreach (WriteOperation op in batch)
+        {
+            op.Complete();
+        }
+    }
+
+    private void ExecuteAlone(LiteDatabase db, WriteOperation op)
+    {
+        try
+        {
+            db.BeginTrans();
+            op.Execute();
+            db.Commit();
+        }
+        catch (Exception ex)
+        {
+            RollBack(db);
+            op.Fail(ex);
+            return;
+        }
+
+        Interlocked.Increment(ref _committedBatches);
+        op.Complete();
+    }
+
+    private void RollBack(LiteDatabase db)
+    {
+        try
+        {
+            db.Rollback();
+        }
+        catch (Exception ex)
+        {
+            Log.WriterFailed(_logger, ex);
+        }
+
+        lock (_writerResets)
+        {
+            foreach (Action reset in _writerResets)
+            {
+                reset();
+            }
+        }
+    }
+
+    private void MaybeCheckpoint()
+    {
+        // LiteDB checkpoints by itself at 1,000 log pages, but only when no reader is active at that moment; under
+        // steady reads the log could grow without bound. Past the configured size, force it (it waits for readers).
+        if (++_batchesSinceCheckpointCheck < CheckpointCheckEveryBatches)
+        {
+            return;
+        }
+
+        _batchesSinceCheckpointCheck = 0;
+        var log = new FileInfo(LogPath);
+        if (log.Exists && log.Length > _options.CheckpointLogBytes)
+        {
+            _db!.Checkpoint();
+            Log.Checkpointed(_logger, _fullPath!, log.Length);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+namespace ChatKit.Storage.LiteDb.Internal;
+
+/// <summary>
+/// The collections of a ChatKit LiteDB file. Every key is a string compared ordinally; compound keys join their
+/// parts with <c>|</c>, which no user, device or channel id contains, and end in a fixed-width hexadecimal sequence
+/// number so that one user's inbox or one channel's history is one contiguous range of the <c>_id</c> index.
+/// </summary>
+internal static class LiteDbCollections
+{
+    /// <summary><c>_id</c> = channel id; kind, name, owner, members in join order, created at.</summary>
+    public const string Channels = "channels";
+
+    /// <summary><c>_id</c> = <c>CHANNEL|SEQ</c>; the message. Deleted messages stay as small tombstones so that a
+    /// <c>channelSeq</c> is never reused and inbox entries that reference them still resolve.</summary>
+    public const string Messages = "messages";
+
+    /// <summary><c>_id</c> = <c>USER|SEQ</c>; an inbox entry. A message entry references the message by
+    /// (channel, <c>channelSeq</c>) instead of copying it into every member's inbox.</summary>
+    public const string Inbox = "inbox";
+
+    /// <summary><c>_id</c> = <c>SENDER|CHANNEL|CLIENTMSGID</c>; the message's <c>channelSeq</c> and the time, indexed
+    /// for pruning after the dedupe window.</summary>
+    public const string Dedupe = "dedupe";
+
+    /// <summary><c>_id</c> = <c>USER|CHANNEL</c>: the user → channels index, with the read mark and whether the user
+    /// is still a member (a read mark outlives leaving the group, as in the in-memory store).</summary>
+    public const string Members = "members";
+
+    /// <summary><c>_id</c> = <c>USER|DEVICE|PROVIDER</c>; a push token.</summary>
+    public const string PushTokens = "push";
+
+    /// <summary>The layout version.</summary>
+    public const string Meta = "meta";
+
+    /// <summary>Every collection ChatKit writes.</summary>
+    public static readonly string[] All = [Channels, Messages, Inbox, Dedupe, Members, PushTokens, Meta];
+}

@@ -1,0 +1,20 @@
+namespace ChatKit.Storage.LiteDb.Internal;
+
+/// <summary>
+/// One write waiting for the writer thread. <see cref="Execute"/> runs inside a transaction that other writes
+/// share; the caller's task completes only in <see cref="Complete"/>, after that transaction committed.
+/// </summary>
+internal abstract class WriteOperation
+{
+    /// <summary>Cancels the write if its caller gave up before it started; returns whether it did.</summary>
+    public abstract bool TryCancelBeforeStart();
+
+    /// <summary>Performs the writes (on the writer thread, inside the current transaction) and keeps the result.</summary>
+    public abstract void Execute();
+
+    /// <summary>Hands the kept result to the caller: the transaction has committed.</summary>
+    public abstract void Complete();
+
+    /// <summary>Fails the caller's task: the transaction was rolled back.</summary>
+    public abstract void Fail(Exception exception);
+}

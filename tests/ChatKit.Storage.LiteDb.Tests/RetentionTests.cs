@@ -1,0 +1,123 @@
+using ChatKit.Messaging;
+using ChatKit.Storage.LiteDb.Internal;
+using ChatKit.Storage.LiteDb.Messaging;
+using ChatKit.Sync;
+using Xunit.Abstractions;
+
+namespace ChatKit.Storage.LiteDb.Tests;
+
+public sealed class RetentionTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
+    private readonly TempDatabase _file = new();
+    private long _id = 1_000;
+
+    public void Dispose() => _file.Dispose();
+
+    [Fact]
+    public async Task The_file_stops_growing_when_inboxes_are_at_their_retention()
+    {
+        // Membership churn appends entries to every member's inbox without adding history, so the only thing that
+        // could grow is the inboxes: far more appends than the retention must leave the file size flat.
+        using LiteDbChatDatabase db = _file.OpenDatabase(o => o.CheckpointLogBytes = 1024 * 1024);
+        LiteDbMessageStore store = TempDatabase.MessageStore(db, new ChatKitOptions { InboxRetentionCount = 200 });
+        const int groups = 8;
+        string[] ids = new string[groups];
+        for (int g = 0; g < groups; g++)
+        {
+            ids[g] = ChannelIds.Group(++_id);
+            string[] members = [.. Enumerable.Range(0, 6).Select(i => $"g{g}u{i}")];
+            await store.CreateGroupAsync(new GroupDraft(ids[g], "churn", members[0], members, T0));
+        }
+
+        async Task ChurnAsync(int rounds) => await Task.WhenAll(Enumerable.Range(0, groups).Select(g => Task.Run(async () =>
+        {
+            for (int i = 0; i < rounds; i++)
+            {
+                var change = new MembershipChange(ids[g], $"g{g}u0", [$"g{g}guest"], Add: i % 2 == 0, MaxMembers: 100, T0.AddSeconds(i));
+                Assert.Equal(CommitStatus.Committed, (await store.ChangeMembersAsync(change)).Status);
+            }
+        })));
+
+        await ChurnAsync(400);      // every inbox reaches its retention (400 changes x 1 entry each)
+        db.Db.Checkpoint();
+        long warm = _file.SizeOnDisk;
+        await ChurnAsync(4_000);    // 10x more appends, all trimmed
+        db.Db.Checkpoint();
+        long after = _file.SizeOnDisk;
+        output.WriteLine($"warm {warm} bytes, after 10x more appends {after} bytes");
+
+        Assert.True(after <= warm * 1.25 + 256 * 1024, $"The file grew from {warm} to {after} bytes at a fixed retention.");
+        InboxState state = (await store.ReadInboxAsync("g0u1", 0, 0)).State;
+        Assert.Equal(200, state.Head - state.FirstSeq + 1);
+    }
+
+    [Fact]
+    public async Task Deleting_messages_gives_their_bodies_back()
+    {
+        using LiteDbChatDatabase db = _file.OpenDatabase(o => o.CheckpointLogBytes = 1024 * 1024);
+        LiteDbMessageStore store = TempDatabase.MessageStore(db, new ChatKitOptions { InboxRetentionCount = 50 });
+        string body = new('x', 4000);
+        const int messages = 3_000;
+        for (int i = 1; i <= messages; i++)
+        {
+            var draft = new MessageDraft(++_id, "d:alice:bob", ("alice", "bob"), "alice", "d", body, null, $"m{i}", T0.AddMilliseconds(i));
+            await store.CommitAsync(draft);
+            if (i > 50)
+            {
+                // A host that keeps the newest 50 messages of history.
+                Assert.True(await store.DeleteMessageAsync("d:alice:bob", i - 50));
+            }
+        }
+
+        db.Db.Checkpoint();
+        long size = _file.SizeOnDisk;
+        output.WriteLine($"{messages} messages of {body.Length} characters, all but 50 deleted: {size} bytes");
+        Assert.True(size < messages * body.Length / 4, $"{size} bytes for {messages} messages of which 50 are kept.");
+        Assert.Equal(50, (await store.GetHistoryAsync("d:alice:bob", null, 200)).Messages.Count);
+    }
+
+    [Fact]
+    public async Task Dedupe_keys_are_pruned_after_the_dedupe_window()
+    {
+        using LiteDbChatDatabase db = _file.OpenDatabase();
+        LiteDbMessageStore store = TempDatabase.MessageStore(db);
+        for (int i = 0; i < 3_000; i++)
+        {
+            await store.CommitAsync(new MessageDraft(++_id, "d:alice:bob", ("alice", "bob"), "alice", "d", "x", null, $"old{i}", T0.AddMilliseconds(i)));
+        }
+
+        DateTimeOffset later = T0 + new ChatKitOptions().DedupeWindow + TimeSpan.FromMinutes(1);
+        for (int i = 0; i < 4; i++)
+        {
+            // Each pruning pass removes a bounded number of keys, so that it never holds a transaction for long.
+            await store.CommitAsync(new MessageDraft(++_id, "d:alice:bob", ("alice", "bob"), "alice", "d", "x", null, $"new{i}", later.AddSeconds(i * 11)));
+        }
+
+        Assert.Equal(4, db.Db.GetCollection(LiteDbCollections.Dedupe).Count());
+
+        // A key past the window is free again, as in the in-memory store.
+        CommitResult reused = await store.CommitAsync(new MessageDraft(++_id, "d:alice:bob", ("alice", "bob"), "alice", "d", "x", null, "old0", later.AddMinutes(2)));
+        Assert.Equal(CommitStatus.Committed, reused.Status);
+    }
+
+    [Fact]
+    public async Task Concurrent_commits_share_transactions()
+    {
+        using LiteDbChatDatabase db = _file.OpenDatabase();
+        LiteDbMessageStore store = TempDatabase.MessageStore(db);
+        string g = ChannelIds.Group(++_id);
+        string[] members = [.. Enumerable.Range(0, 10).Select(i => $"u{i}")];
+        await store.CreateGroupAsync(new GroupDraft(g, "g", "u0", members, T0));
+        long before = db.CommittedBatches;
+
+        const int total = 2_000;
+        CommitResult[] results = await Task.WhenAll(Enumerable.Range(0, total).Select(i =>
+            store.CommitAsync(new MessageDraft(++_id + i * 0, g, null, members[i % 10], "d", "x", null, $"c{i}", T0.AddMilliseconds(i))).AsTask()));
+
+        long transactions = db.CommittedBatches - before;
+        output.WriteLine($"{total} concurrent commits in {transactions} transactions");
+        Assert.All(results, r => Assert.Equal(CommitStatus.Committed, r.Status));
+        Assert.True(transactions <= total / 4, $"{total} commits took {transactions} transactions.");
+    }
+}
