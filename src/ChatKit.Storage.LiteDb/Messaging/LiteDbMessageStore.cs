@@ -240,6 +240,13 @@ internal sealed class LiteDbMessageStore : IMessageStore
                 return CommitResult.Failed(CommitStatus.ChannelNotFound);
             }
 
+            // A refused commit changes nothing: do not leave behind a channel its sender is not in.
+            if (!draft.SkipMembershipCheck && !string.Equals(draft.From, low, StringComparison.Ordinal)
+                && !string.Equals(draft.From, high, StringComparison.Ordinal))
+            {
+                return CommitResult.Failed(CommitStatus.NotMember);
+            }
+
             channel = new ChannelState(draft.ChannelId, ChannelKind.Direct, null, null, draft.SentAt);
             channel.Members.Add(low);
             if (!string.Equals(low, high, StringComparison.Ordinal))

@@ -38,6 +38,14 @@ internal sealed class RedisMessageStore : IMessageStore
     public ValueTask<CommitResult> CommitAsync(MessageDraft draft, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
+
+        // A refused commit changes nothing: never create a direct channel for a sender outside it.
+        if (draft is { SkipMembershipCheck: false, DirectMembers: (string low, string high) }
+            && !string.Equals(draft.From, low, StringComparison.Ordinal) && !string.Equals(draft.From, high, StringComparison.Ordinal))
+        {
+            return new(CommitResult.Failed(CommitStatus.NotMember));
+        }
+
         return new(_ctx.RunAsync(async db =>
         {
             string c = draft.ChannelId;

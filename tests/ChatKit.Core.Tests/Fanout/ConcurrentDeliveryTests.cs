@@ -33,6 +33,18 @@ public sealed class ConcurrentDeliveryTests
         string g = (await f.Engine.CreateGroupAsync(members[0], "busy", members[1..])).Channel.Id;
         using var sendersDone = new CancellationTokenSource();
 
+        // Senders start once every device has its first session open, so that every device really reconnects
+        // while messages arrive, however late the thread pool runs it.
+        int waitingDevices = Members * DevicesPerMember;
+        var allConnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Connected()
+        {
+            if (Interlocked.Decrement(ref waitingDevices) == 0)
+            {
+                allConnected.TrySetResult();
+            }
+        }
+
         var devices = new List<Task<DeviceLog>>();
         for (int m = 0; m < Members; m++)
         {
@@ -41,10 +53,11 @@ public sealed class ConcurrentDeliveryTests
                 string user = members[m];
                 string device = $"dev{d}";
                 int seed = (m * 10) + d;
-                devices.Add(Task.Run(() => RunDeviceAsync(f, user, device, seed, sendersDone.Token)));
+                devices.Add(Task.Run(() => RunDeviceAsync(f, user, device, seed, Connected, sendersDone.Token)));
             }
         }
 
+        await allConnected.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var sent = new ConcurrentBag<ChatMessage>();
         await Task.WhenAll(Enumerable.Range(0, Senders).Select(s => Task.Run(async () =>
         {
@@ -87,7 +100,7 @@ public sealed class ConcurrentDeliveryTests
         }
     }
 
-    private static async Task<DeviceLog> RunDeviceAsync(ChatKitFixture f, string user, string device, int seed, CancellationToken sendersDone)
+    private static async Task<DeviceLog> RunDeviceAsync(ChatKitFixture f, string user, string device, int seed, Action connected, CancellationToken sendersDone)
     {
         var random = new Random(seed);
         var log = new DeviceLog(user, device);
@@ -102,7 +115,11 @@ public sealed class ConcurrentDeliveryTests
             }
 
             ChatSession session = await f.Sessions.OpenAsync(user, device, cursor);
-            log.Sessions++;
+            if (++log.Sessions == 1)
+            {
+                connected();
+            }
+
             int budget = finalRound ? int.MaxValue : random.Next(1, 80);
             bool first = true;
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
