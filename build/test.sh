@@ -25,8 +25,10 @@ log=$(mktemp)
 status=0
 dotnet test ChatKit.slnx -c Release --no-build -nologo 2>&1 | tee "$log" || status=$?
 
-passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+# One summary line per test assembly ("Passed!  - Failed: 0, Passed: 12, ... - X.dll"); the runner may print it twice.
+summaries=$(grep -E '^(Passed|Failed)! ' "$log" | sort -u)
+passed=$(grep -Eo 'Passed: +[0-9]+' <<<"$summaries" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' <<<"$summaries" | awk '{s+=$2} END {print s+0}')
 
 if [ -f clients/js/package.json ]; then
   js_log=$(mktemp)
