@@ -21,9 +21,9 @@ public sealed class ReconnectTests(ChatServerFixture fixture) : WebChatTestBase(
         {
             string alice = NewUser("alice"), bob = NewUser("bob");
             var context = await NewPersonAsync();
-            var page = await context.NewPageAsync();
-            await page.GotoAsync(new Uri(own.BaseUrl, $"?user={alice}").ToString());
-            await Expect(page.GetByTestId("connection-banner")).ToHaveAttributeAsync("data-state", "open");
+
+            // Signed in and connected before the server goes: otherwise the stop races the sign-in itself.
+            var page = await OpenTabAsync(context, alice, own.BaseUrl);
             await Expect(page.GetByTestId("connection-banner")).ToBeHiddenAsync();
 
             await own.DisposeAsync();
