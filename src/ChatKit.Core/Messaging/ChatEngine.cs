@@ -78,8 +78,7 @@ internal sealed class ChatEngine : IChatEngine
             }
 
             channelId = ChannelIds.Direct(request.From, to);
-            ChannelIds.TryParseDirect(channelId, out string low, out string high);
-            direct = (low, high);
+            direct = string.CompareOrdinal(request.From, to) <= 0 ? (request.From, to) : (to, request.From);
         }
         else
         {
