@@ -23,18 +23,7 @@ public abstract class NodeRegistrySpecification : IAsyncLifetime
 
     /// <summary>Releases the registry. By default disposes it when it is disposable.</summary>
     /// <param name="registry">The registry.</param>
-    protected virtual async ValueTask DisposeRegistryAsync(INodeRegistry registry)
-    {
-        switch (registry)
-        {
-            case IAsyncDisposable a:
-                await a.DisposeAsync();
-                break;
-            case IDisposable d:
-                d.Dispose();
-                break;
-        }
-    }
+    protected virtual ValueTask DisposeRegistryAsync(INodeRegistry registry) => Disposal.DisposeAsync(registry);
 
     /// <inheritdoc />
     public async Task InitializeAsync() => Registry = await CreateRegistryAsync(Clock);

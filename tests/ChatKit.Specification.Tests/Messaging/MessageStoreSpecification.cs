@@ -31,18 +31,7 @@ public abstract class MessageStoreSpecification : IAsyncLifetime
 
     /// <summary>Releases a store made by <see cref="CreateStoreAsync"/>. By default disposes it when it is disposable.</summary>
     /// <param name="store">The store.</param>
-    protected virtual async ValueTask DisposeStoreAsync(IMessageStore store)
-    {
-        switch (store)
-        {
-            case IAsyncDisposable a:
-                await a.DisposeAsync();
-                break;
-            case IDisposable d:
-                d.Dispose();
-                break;
-        }
-    }
+    protected virtual ValueTask DisposeStoreAsync(IMessageStore store) => Disposal.DisposeAsync(store);
 
     /// <summary>The options of <see cref="Store"/>.</summary>
     protected virtual ChatKitOptions CreateOptions() => new();

@@ -20,18 +20,7 @@ public abstract class PresenceStoreSpecification : IAsyncLifetime
 
     /// <summary>Releases the store. By default disposes it when it is disposable.</summary>
     /// <param name="store">The store.</param>
-    protected virtual async ValueTask DisposeStoreAsync(IPresenceStore store)
-    {
-        switch (store)
-        {
-            case IAsyncDisposable a:
-                await a.DisposeAsync();
-                break;
-            case IDisposable d:
-                d.Dispose();
-                break;
-        }
-    }
+    protected virtual ValueTask DisposeStoreAsync(IPresenceStore store) => Disposal.DisposeAsync(store);
 
     /// <inheritdoc />
     public async Task InitializeAsync() => Store = await CreateStoreAsync();

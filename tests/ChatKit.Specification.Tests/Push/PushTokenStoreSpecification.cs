@@ -14,18 +14,7 @@ public abstract class PushTokenStoreSpecification : IAsyncLifetime
 
     /// <summary>Releases the store. By default disposes it when it is disposable.</summary>
     /// <param name="store">The store.</param>
-    protected virtual async ValueTask DisposeStoreAsync(IPushTokenStore store)
-    {
-        switch (store)
-        {
-            case IAsyncDisposable a:
-                await a.DisposeAsync();
-                break;
-            case IDisposable d:
-                d.Dispose();
-                break;
-        }
-    }
+    protected virtual ValueTask DisposeStoreAsync(IPushTokenStore store) => Disposal.DisposeAsync(store);
 
     /// <inheritdoc />
     public async Task InitializeAsync() => Store = await CreateStoreAsync();
