@@ -69,8 +69,10 @@ internal sealed class ChatKitTransport
         group.WithMetadata(new ChatKitEndpointMetadata(_pattern));
 
         // The WebSocket middleware runs per endpoint, so the host needs no app.UseWebSockets(); it steps aside when
-        // the host added it already.
-        var webSockets = new WebSocketMiddleware(HandleWebSocketAsync, Options.Create(new WebSocketOptions()), loggerFactory);
+        // the host added it already. No WebSocket keep-alive: the client's ping frame is the heartbeat (PROTOCOL.md
+        // section 6), and the default keep-alive costs every connection a timer and an unsolicited pong every two
+        // minutes that no client needs.
+        var webSockets = new WebSocketMiddleware(HandleWebSocketAsync, Options.Create(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero }), loggerFactory);
         group.Map("", webSockets.Invoke).WithDisplayName("ChatKit WebSocket");
         group.MapGet("discover", HandleDiscoverAsync).WithDisplayName("ChatKit discover");
         group.MapGet("health", HandleHealthAsync).WithDisplayName("ChatKit health").AllowAnonymous();
