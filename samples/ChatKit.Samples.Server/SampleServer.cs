@@ -1,9 +1,11 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using ChatKit.Transport.WebSockets;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.IdentityModel.Tokens;
 
 namespace ChatKit.Samples.Server;
@@ -59,6 +61,7 @@ public static class SampleServer
             };
         });
         builder.Services.AddAuthorization();
+        ListenForWebSocketsAlone(builder);
 
         configure?.Invoke(builder);
         WebApplication app = builder.Build();
@@ -75,6 +78,48 @@ public static class SampleServer
 
         app.Lifetime.ApplicationStarted.Register(() => AnnounceUrls(app));
         return app;
+    }
+
+    /// <summary>
+    /// <c>--ChatKit:WebSocketListener=127.0.0.1:5001</c> also serves the WebSocket endpoint on a listener of its own
+    /// (<c>ListenOptions.UseChatKit</c>), where an idle connection keeps no HTTP request and costs about half the
+    /// memory. Kestrel ignores <c>--urls</c> once code adds a listener, so the urls are listened to here too.
+    /// </summary>
+    private static void ListenForWebSocketsAlone(WebApplicationBuilder builder)
+    {
+        if (builder.Configuration["ChatKit:WebSocketListener"] is not { Length: > 0 } webSocketListener)
+        {
+            return;
+        }
+
+        IPEndPoint webSockets = IPEndPoint.Parse(webSocketListener);
+        string[] urls = (builder.Configuration[WebHostDefaults.ServerUrlsKey] ?? "http://localhost:5000").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            foreach (string url in urls)
+            {
+                BindingAddress address = BindingAddress.Parse(url);
+                if (!string.Equals(address.Scheme, "http", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new InvalidOperationException("With ChatKit:WebSocketListener the sample listens to http:// urls only.");
+                }
+
+                if (IPAddress.TryParse(address.Host, out IPAddress? ip))
+                {
+                    kestrel.Listen(ip, address.Port);
+                }
+                else if (string.Equals(address.Host, "localhost", StringComparison.OrdinalIgnoreCase))
+                {
+                    kestrel.ListenLocalhost(address.Port);
+                }
+                else
+                {
+                    kestrel.ListenAnyIP(address.Port);
+                }
+            }
+
+            kestrel.Listen(webSockets, listen => listen.UseChatKit("/chatkit"));
+        });
     }
 
     private static byte[] SigningKey(IConfiguration configuration, IWebHostEnvironment environment)

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ChatKit.Discovery;
 using ChatKit.Fanout;
@@ -33,6 +35,10 @@ internal sealed class ChatKitTransport
     private readonly ConnectionTracker _connections = new();
     private readonly string _pattern;
 
+    // Keyed by the host's session manager (one per host, whichever service provider asks), so that a Kestrel
+    // listener of the same host finds the transport that MapChatKit created.
+    private static readonly ConditionalWeakTable<SessionManager, ConcurrentDictionary<string, ChatKitTransport>> Mapped = new();
+
     public ChatKitTransport(IServiceProvider services, string pattern, ChatKitEndpointOptions endpointOptions)
     {
         _pattern = pattern;
@@ -47,9 +53,17 @@ internal sealed class ChatKitTransport
         Clock = services.GetService<TimeProvider>() ?? TimeProvider.System;
         Dispatcher = new RequestDispatcher(Engine, Clock, Logger);
         _origins = new OriginPolicy(ChatOptions.AllowedOrigins);
+        Mapped.GetOrCreateValue(Sessions)[NormalizePattern(pattern)] = this;
     }
 
     public IChatEngine Engine { get; }
+
+    /// <summary>The transport that <c>MapChatKit(pattern)</c> created on this host, or <see langword="null"/>.</summary>
+    internal static ChatKitTransport? Find(IServiceProvider services, string pattern) =>
+        services.GetService<SessionManager>() is { } sessions && Mapped.TryGetValue(sessions, out ConcurrentDictionary<string, ChatKitTransport>? byPattern)
+            && byPattern.TryGetValue(NormalizePattern(pattern), out ChatKitTransport? transport)
+            ? transport
+            : null;
 
     public SessionManager Sessions { get; }
 
@@ -101,9 +115,29 @@ internal sealed class ChatKitTransport
 
     private async Task HandleWebSocketAsync(HttpContext context)
     {
-        if (await PreludeAsync(context).ConfigureAwait(false) is not string user)
+        if (await AcceptAsync(context).ConfigureAwait(false) is not AcceptedWebSocket accepted)
         {
             return;
+        }
+
+        // The request lives as long as the connection: let go of what only the handshake needed (the principal
+        // with its claims, the parsed token, the authentication result), so that an idle connection keeps little
+        // more than its session.
+        context.User = AnonymousPrincipal;
+        context.Features.Set<IAuthenticateResultFeature>(null);
+        await RunWebSocketAsync(accepted, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The WebSocket handshake of PROTOCOL.md section 1 on an authenticated request: checks the origin, the device and
+    /// the cursor, opens the session and accepts the upgrade. Writes the refusal (401, 403, 400, 503) and returns
+    /// <see langword="null"/> when refused. An accepted connection counts as open until <see cref="RunWebSocketAsync"/> ends.
+    /// </summary>
+    internal async Task<AcceptedWebSocket?> AcceptAsync(HttpContext context)
+    {
+        if (await PreludeAsync(context).ConfigureAwait(false) is not string user)
+        {
+            return null;
         }
 
         IQueryCollection query = context.Request.Query;
@@ -111,19 +145,19 @@ internal sealed class ChatKitTransport
         if (!ProtocolLimits.IsValidDevice(device))
         {
             await HttpResults.WriteErrorAsync(context, ErrorCodes.BadRequest, "device must be 1–64 characters of A–Z a–z 0–9 . _ -.").ConfigureAwait(false);
-            return;
+            return null;
         }
 
         if (!TryGetLong(query, "after", out long? after) || after < 0)
         {
             await HttpResults.WriteErrorAsync(context, ErrorCodes.BadRequest, "after must be a non-negative inbox seq.").ConfigureAwait(false);
-            return;
+            return null;
         }
 
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await HttpResults.WriteErrorAsync(context, ErrorCodes.BadRequest, "This endpoint expects a WebSocket upgrade.").ConfigureAwait(false);
-            return;
+            return null;
         }
 
         ChatSession session;
@@ -134,39 +168,40 @@ internal sealed class ChatKitTransport
         catch (ChatException ex)
         {
             await HttpResults.WriteErrorAsync(context, ex).ConfigureAwait(false);
-            return;
+            return null;
         }
 
         _connections.Enter();
+        WebSocket socket;
         try
         {
-            WebSocket socket;
-            try
-            {
-                string? subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(ProtocolLimits.SubProtocol)
-                    ? ProtocolLimits.SubProtocol
-                    : null;
-                socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = subProtocol }).ConfigureAwait(false);
-            }
-            catch
-            {
-                await Sessions.CloseAsync(session, SessionCloseKind.Dropped).ConfigureAwait(false);
-                throw;
-            }
+            string? subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(ProtocolLimits.SubProtocol)
+                ? ProtocolLimits.SubProtocol
+                : null;
+            socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = subProtocol }).ConfigureAwait(false);
+        }
+        catch
+        {
+            _connections.Exit();
+            await Sessions.CloseAsync(session, SessionCloseKind.Dropped).ConfigureAwait(false);
+            throw;
+        }
 
-            using (socket)
-            {
-                Log.SessionOpened(Logger, session.Id, user, session.Device);
-                DateTimeOffset? expires = EndpointOptions.CloseOnAuthenticationExpiration
-                    ? context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.ExpiresUtc
-                    : null;
+        DateTimeOffset? expires = EndpointOptions.CloseOnAuthenticationExpiration
+            ? context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.ExpiresUtc
+            : null;
+        return new AcceptedWebSocket(socket, session, expires);
+    }
 
-                // The request lives as long as the connection: let go of what only the handshake needed (the
-                // principal with its claims, the parsed token, the authentication result), so that an idle
-                // connection keeps little more than its session.
-                context.User = AnonymousPrincipal;
-                context.Features.Set<IAuthenticateResultFeature>(null);
-                await new WebSocketConnection(socket, session, this).RunAsync(expires, context.RequestAborted).ConfigureAwait(false);
+    /// <summary>Runs an accepted connection until it closes.</summary>
+    internal async Task RunWebSocketAsync(AcceptedWebSocket accepted, CancellationToken connectionAborted)
+    {
+        try
+        {
+            using (accepted.Socket)
+            {
+                Log.SessionOpened(Logger, accepted.Session.Id, accepted.Session.User, accepted.Session.Device);
+                await new WebSocketConnection(accepted.Socket, accepted.Session, this).RunAsync(accepted.AuthenticationExpires, connectionAborted).ConfigureAwait(false);
             }
         }
         finally
@@ -380,6 +415,8 @@ internal sealed class ChatKitTransport
         return $"{scheme}://{request.Host}{request.PathBase}{_pattern.TrimEnd('/')}";
     }
 
+    private static string NormalizePattern(string pattern) => "/" + pattern.Trim('/').ToUpperInvariant();
+
     private static bool TryGetLong(IQueryCollection query, string name, out long? value)
     {
         value = null;
@@ -419,3 +456,6 @@ internal sealed class ChatKitTransport
         return true;
     }
 }
+
+/// <summary>A WebSocket that passed the handshake, with its session and the expiry of the authentication it was opened with.</summary>
+internal sealed record AcceptedWebSocket(WebSocket Socket, ChatSession Session, DateTimeOffset? AuthenticationExpires);
