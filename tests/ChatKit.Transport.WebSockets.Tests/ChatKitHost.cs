@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using ChatKit.Fanout;
@@ -18,13 +20,16 @@ namespace ChatKit.Transport.WebSockets.Tests;
 /// <summary>A real Kestrel on a free loopback port with ChatKit mapped at /chatkit and a test bearer scheme (token <c>tok-USER</c>).</summary>
 public sealed class ChatKitHost : IAsyncDisposable
 {
-    private ChatKitHost(WebApplication app, CapturingLoggerProvider logs)
+    private ChatKitHost(WebApplication app, CapturingLoggerProvider logs, int? connectionHandlerPort)
     {
         App = app;
         Logs = logs;
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .First(a => connectionHandlerPort is null || !a.EndsWith($":{connectionHandlerPort}", StringComparison.Ordinal));
         HttpBase = new Uri(address);
-        WebSocketEndpoint = new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal) + "/chatkit");
+        WebSocketEndpoint = connectionHandlerPort is int port
+            ? new Uri($"ws://127.0.0.1:{port}/chatkit")
+            : new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal) + "/chatkit");
         Http = new HttpClient { BaseAddress = HttpBase, Timeout = TimeSpan.FromSeconds(40) };
     }
 
@@ -42,13 +47,36 @@ public sealed class ChatKitHost : IAsyncDisposable
 
     public SessionManager Sessions => App.Services.GetRequiredService<SessionManager>();
 
+    /// <summary>
+    /// CHATKIT_TEST_CONNECTION_HANDLER=1 runs every test's WebSocket on <c>ListenOptions.UseChatKit()</c> instead of
+    /// <c>MapChatKit</c>'s endpoint (the HTTP endpoints stay where they are), to check that both behave alike.
+    /// </summary>
+    public static bool ConnectionHandlerByDefault { get; } = Environment.GetEnvironmentVariable("CHATKIT_TEST_CONNECTION_HANDLER") == "1";
+
     public static string Token(string user) => "tok-" + user;
 
+    /// <param name="connectionHandler">Serves the WebSocket endpoint on a listener of its own with <c>ListenOptions.UseChatKit()</c>.</param>
     public static async Task<ChatKitHost> StartAsync(Action<ChatKitOptions>? options = null, Action<ChatKitEndpointOptions>? endpoint = null,
-        bool requireAuthorization = false, bool redact = true, Action<IServiceCollection>? services = null, Action<WebApplication>? pipeline = null)
+        bool requireAuthorization = false, bool redact = true, Action<IServiceCollection>? services = null, Action<WebApplication>? pipeline = null,
+        bool? connectionHandler = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        int? connectionHandlerPort = null;
+        if (connectionHandler ?? ConnectionHandlerByDefault)
+        {
+            int port = FreePort();
+            connectionHandlerPort = port;
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.Listen(IPAddress.Loopback, 0);
+                k.Listen(IPAddress.Loopback, port, l => l.UseChatKit("/chatkit"));
+            });
+        }
+        else
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+        }
+
         var logs = new CapturingLoggerProvider();
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Information);
@@ -83,7 +111,14 @@ public sealed class ChatKitHost : IAsyncDisposable
         }
 
         await app.StartAsync();
-        return new ChatKitHost(app, logs);
+        return new ChatKitHost(app, logs, connectionHandlerPort);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public Task<TestClient> ConnectAsync(string user, string device = "d1", long? after = null, string? origin = null, string[]? subProtocols = null, bool startReading = true) =>
