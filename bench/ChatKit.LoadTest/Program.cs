@@ -58,6 +58,8 @@ internal static class Program
             ExternalUrl = url is null ? null : new Uri(url),
             ExternalPid = cl.Get("server-pid") is { } pid ? int.Parse(pid, CultureInfo.InvariantCulture) : null,
             ChatKitPath = cl.Get("chatkit-path", "/chatkit"),
+            ChatKitListener = cl.Flag("chatkit-listener"),
+            ChatKitWebSocketBase = cl.Get("chatkit-ws-url") is { } chatKitWs ? new Uri(chatKitWs) : null,
         };
         var rounds = compare ? cl.Get("rounds", 3) : 1;
         var seconds = cl.Get("seconds", compare ? 20.0 : 10.0);
@@ -208,6 +210,7 @@ internal static class Program
                  --max-rate R  --connections 10000 --per-worker 5000 --quiet 10 (idle)  --churners 1000 --watchers 20
                  --hold 1 (churn)  --devices 2000 --backlog 100 (storm)  --server-cpus 0 --generator-cpus 1 --no-pin --nice N
                  --signalr-user-delivery user|group  --storage InMemory --chatkit-arg=--ChatKit:Key=Value (repeatable)  --out PATH  --no-build
+                 --chatkit-listener (ChatKit's WebSockets on ListenOptions.UseChatKit)  --chatkit-ws-url URL (with --url)
         Results: artifacts/bench/*.json and *.md; server logs in artifacts/bench/logs.
         """;
 }

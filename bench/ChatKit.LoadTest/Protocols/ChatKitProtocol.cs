@@ -6,7 +6,7 @@ using ChatKit.LoadTest.Net;
 namespace ChatKit.LoadTest.Protocols;
 
 /// <summary>PROTOCOL.md v1, written from the page: tokens from the sample's <c>POST /dev/token</c>, frames as JSON lines.</summary>
-internal sealed class ChatKitProtocol(Uri httpBase, string path, HttpClient http) : IWireProtocol
+internal sealed class ChatKitProtocol(Uri httpBase, string path, HttpClient http, Uri? webSocketBase = null) : IWireProtocol
 {
     private readonly Dictionary<string, string> _tokens = [];
     private long _rid;
@@ -62,7 +62,8 @@ internal sealed class ChatKitProtocol(Uri httpBase, string path, HttpClient http
             }
         }
 
-        var ws = new UriBuilder(httpBase) { Scheme = httpBase.Scheme == "https" ? "wss" : "ws", Path = path };
+        var wsBase = webSocketBase ?? httpBase;
+        var ws = new UriBuilder(wsBase) { Scheme = wsBase.Scheme == "https" ? "wss" : "ws", Path = path };
         var query = $"device={Uri.EscapeDataString(connection.Device)}&access_token={Uri.EscapeDataString(token)}";
         if (connection.ResumeAfter is { } after)
         {

@@ -51,7 +51,7 @@ internal static class IdleScenario
         for (var w = 0; remaining > 0; w++)
         {
             var count = Math.Min(options.PerWorker, remaining);
-            workers.Add(StartWorker(deployment.Target, protocolUrl: launchUrl(deployment, launch), first, count, 1 + (w * SourcesPerWorker), launch.ChatKitPath, options.ConnectConcurrency));
+            workers.Add(StartWorker(deployment.Target, protocolUrl: launchUrl(deployment, launch), deployment.WebSocketBases[0], first, count, 1 + (w * SourcesPerWorker), launch.ChatKitPath, options.ConnectConcurrency));
             first += count;
             remaining -= count;
         }
@@ -153,7 +153,7 @@ internal static class IdleScenario
         return samples[1];
     }
 
-    private static Process StartWorker(Target target, Uri protocolUrl, int first, int count, int firstSource, string chatKitPath, int concurrency)
+    private static Process StartWorker(Target target, Uri protocolUrl, Uri? webSocketBase, int first, int count, int firstSource, string chatKitPath, int concurrency)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot find this program's path.");
         var start = new ProcessStartInfo(self) { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -171,6 +171,12 @@ internal static class IdleScenario
         })
         {
             start.ArgumentList.Add(a);
+        }
+
+        if (webSocketBase is not null)
+        {
+            start.ArgumentList.Add("--ws-url");
+            start.ArgumentList.Add(webSocketBase.ToString());
         }
 
         return Process.Start(start) ?? throw new InvalidOperationException("Could not start an idle worker.");

@@ -18,10 +18,11 @@ internal static class IdleWorker
         var source = cl.Get("source", 1);
         var sources = cl.Get("sources", 50);
         var concurrency = cl.Get("connect-concurrency", 200);
-        var launch = new LaunchOptions { ChatKitPath = cl.Get("chatkit-path", "/chatkit") };
+        var webSocketBase = cl.Get("ws-url") is { } ws ? new Uri(ws) : null;
+        var launch = new LaunchOptions { ChatKitPath = cl.Get("chatkit-path", "/chatkit"), ChatKitWebSocketBase = webSocketBase };
         cl.ThrowOnUnknown();
 
-        var protocol = Deployment.CreateProtocol(target, url, launch);
+        var protocol = Deployment.CreateProtocol(target, url, launch, webSocketBase);
         var specs = Enumerable.Range(first, count).Select(i => new ClientSpec($"i{i}", "d0")).ToList();
         var pool = await ClientPool.ConnectAsync([protocol], specs, null, concurrency, ClientPool.NewInvoker(source, sources), throwOnFailure: false, receiveBufferSize: 1024).ConfigureAwait(false);
         Console.WriteLine($"READY {pool.Connections.Count - pool.Failed} {pool.Failed} {pool.FirstError?.ReplaceLineEndings(" ")}");

@@ -22,6 +22,9 @@ internal sealed class Deployment : IAsyncDisposable
 
     public List<Uri> HttpBases { get; } = [];
 
+    /// <summary>Per node, where its WebSockets are served when not at its HTTP base (ChatKit with <c>--chatkit-listener</c>).</summary>
+    public List<Uri?> WebSocketBases { get; } = [];
+
     public int? RedisPid => _redis?.Pid;
 
     public double CpuSeconds() => _pids.Sum(ProcStats.CpuSeconds);
@@ -37,8 +40,9 @@ internal sealed class Deployment : IAsyncDisposable
         {
             if (options.ExternalUrl is { } url)
             {
-                deployment.Protocols.Add(CreateProtocol(target, url, options));
+                deployment.Protocols.Add(CreateProtocol(target, url, options, options.ChatKitWebSocketBase));
                 deployment.HttpBases.Add(url);
+                deployment.WebSocketBases.Add(options.ChatKitWebSocketBase);
                 if (options.ExternalPid is { } pid)
                 {
                     deployment._pids.Add(pid);
@@ -59,7 +63,8 @@ internal sealed class Deployment : IAsyncDisposable
 
             for (var i = 0; i < nodes; i++)
             {
-                var node = StartNode(target, i, redis, options);
+                var (node, webSocketBase) = StartNode(target, i, redis, options);
+                deployment.WebSocketBases.Add(webSocketBase);
                 deployment._nodes.Add(node);
                 deployment._pids.Add(node.Pid);
             }
@@ -80,7 +85,7 @@ internal sealed class Deployment : IAsyncDisposable
         }
     }
 
-    private static ServerProcess StartNode(Target target, int index, string? redis, LaunchOptions options)
+    private static (ServerProcess Node, Uri? WebSocketBase) StartNode(Target target, int index, string? redis, LaunchOptions options)
     {
         var port = ServerProcess.FreePort();
         var urls = $"http://127.0.0.1:{port}";
@@ -111,8 +116,16 @@ internal sealed class Deployment : IAsyncDisposable
                     args.Add($"--ChatKit:PublicUrl=ws://127.0.0.1:{port}{options.ChatKitPath}");
                 }
 
+                Uri? webSocketBase = null;
+                if (options.ChatKitListener)
+                {
+                    var webSocketPort = ServerProcess.FreePort();
+                    args.Add($"--ChatKit:WebSocketListener=127.0.0.1:{webSocketPort}");
+                    webSocketBase = new Uri($"http://127.0.0.1:{webSocketPort}");
+                }
+
                 args.AddRange(options.ChatKitArgs);
-                return ServerProcess.Start($"chatkit{index}", options.ServerCpus, options.Nice, port, Path.GetDirectoryName(RepoPaths.ChatKitServerProject)!, dotnetEnv, "dotnet", [.. args]);
+                return (ServerProcess.Start($"chatkit{index}", options.ServerCpus, options.Nice, port, Path.GetDirectoryName(RepoPaths.ChatKitServerProject)!, dotnetEnv, "dotnet", [.. args]), webSocketBase);
             }
 
             case Target.SignalR:
@@ -123,7 +136,7 @@ internal sealed class Deployment : IAsyncDisposable
                     args.Add("--Redis=" + redis);
                 }
 
-                return ServerProcess.Start($"signalr{index}", options.ServerCpus, options.Nice, port, Path.GetDirectoryName(RepoPaths.SignalRProject)!, dotnetEnv, "dotnet", [.. args]);
+                return (ServerProcess.Start($"signalr{index}", options.ServerCpus, options.Nice, port, Path.GetDirectoryName(RepoPaths.SignalRProject)!, dotnetEnv, "dotnet", [.. args]), null);
             }
 
             case Target.Relay:
@@ -132,7 +145,7 @@ internal sealed class Deployment : IAsyncDisposable
                     throw new NotSupportedException("The relay has no multi-node mode.");
                 }
 
-                return ServerProcess.Start($"relay{index}", options.ServerCpus, options.Nice, port, Path.GetDirectoryName(RepoPaths.RelayProject)!, dotnetEnv, "dotnet", RepoPaths.OutputDll(RepoPaths.RelayProject), "--urls", urls);
+                return (ServerProcess.Start($"relay{index}", options.ServerCpus, options.Nice, port, Path.GetDirectoryName(RepoPaths.RelayProject)!, dotnetEnv, "dotnet", RepoPaths.OutputDll(RepoPaths.RelayProject), "--urls", urls), null);
 
             default:
             {
@@ -143,14 +156,14 @@ internal sealed class Deployment : IAsyncDisposable
                     args.Add(redis);
                 }
 
-                return ServerProcess.Start($"socketio{index}", options.ServerCpus, options.Nice, port, RepoPaths.SocketIoDirectory, new Dictionary<string, string> { ["NODE_ENV"] = "production" }, "node", [.. args]);
+                return (ServerProcess.Start($"socketio{index}", options.ServerCpus, options.Nice, port, RepoPaths.SocketIoDirectory, new Dictionary<string, string> { ["NODE_ENV"] = "production" }, "node", [.. args]), null);
             }
         }
     }
 
-    public static IWireProtocol CreateProtocol(Target target, Uri httpBase, LaunchOptions options) => target switch
+    public static IWireProtocol CreateProtocol(Target target, Uri httpBase, LaunchOptions options, Uri? webSocketBase = null) => target switch
     {
-        Target.ChatKit => new ChatKitProtocol(httpBase, options.ChatKitPath, Http),
+        Target.ChatKit => new ChatKitProtocol(httpBase, options.ChatKitPath, Http, webSocketBase),
         Target.SignalR => new SignalRProtocol(httpBase, "/hub"),
         Target.SocketIo => new SocketIoProtocol(httpBase),
         _ => new RelayProtocol(httpBase),

@@ -22,6 +22,12 @@ internal sealed class LaunchOptions
 
     public string ChatKitPath { get; init; } = "/chatkit";
 
+    /// <summary>ChatKit's WebSockets on a listener of their own (<c>--ChatKit:WebSocketListener</c>, <c>ListenOptions.UseChatKit</c>).</summary>
+    public bool ChatKitListener { get; init; }
+
+    /// <summary>Where an already running ChatKit serves its WebSockets when not at its HTTP base (idle workers).</summary>
+    public Uri? ChatKitWebSocketBase { get; init; }
+
     /// <summary>nice value for servers and Redis (negative = higher priority than other work on the machine); null = unchanged.</summary>
     public int? Nice { get; init; }
 }
