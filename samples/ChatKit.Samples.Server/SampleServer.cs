@@ -5,7 +5,6 @@ using ChatKit.Transport.WebSockets;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.IdentityModel.Tokens;
 
 namespace ChatKit.Samples.Server;
@@ -164,8 +163,15 @@ public static class SampleServer
     private static void AnnounceUrls(WebApplication app)
     {
         ICollection<string>? addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        string? webSocketListener = app.Configuration["ChatKit:WebSocketListener"];
         foreach (string address in addresses ?? [])
         {
+            if (webSocketListener is not null && address.EndsWith("//" + webSocketListener, StringComparison.Ordinal))
+            {
+                Console.WriteLine($"ChatKit sample server: WebSocket-only listener ws://{webSocketListener}/chatkit");
+                continue;
+            }
+
             string open = address.Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)
                 .Replace("://[::]", "://localhost", StringComparison.Ordinal)
                 .Replace("://+", "://localhost", StringComparison.Ordinal)
