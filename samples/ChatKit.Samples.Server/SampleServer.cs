@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using ChatKit.Transport.WebSockets;
@@ -55,6 +56,19 @@ public static class SampleServer
                 OnMessageReceived = ctx =>
                 {
                     ctx.Token ??= ChatKitAccessToken.FromQuery(ctx.Request);
+                    return Task.CompletedTask;
+                },
+
+                // A WebSocket on MapChatKit's endpoint keeps its request's authentication result (cached by the
+                // handler) for as long as it is open: let it hold the one claim ChatKit reads instead of the
+                // parsed token and all its claims, about 4 KiB per connection. The expiry stays in the properties.
+                OnTokenValidated = ctx =>
+                {
+                    if (ctx.Principal?.FindFirst("sub") is { } sub)
+                    {
+                        ctx.Principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", sub.Value)], ctx.Scheme.Name, "sub", null));
+                    }
+
                     return Task.CompletedTask;
                 },
             };

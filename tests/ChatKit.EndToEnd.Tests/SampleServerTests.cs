@@ -94,4 +94,38 @@ public sealed class SampleServerTests
         Assert.DoesNotContain(logs, e => e.Contains(token, StringComparison.Ordinal));
         Assert.DoesNotContain(logs, e => e.Contains(token.Split('.')[2], StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_WebSocket_listener_of_its_own_serves_the_same_sessions_and_token_expiry()
+    {
+        int port = FreePort();
+        var listener = new Uri($"ws://127.0.0.1:{port}/chatkit");
+        await using (SampleHost host = await SampleHost.StartAsync("Development", $"--ChatKit:WebSocketListener=127.0.0.1:{port}"))
+        {
+            await using TestClient alice = await TestClient.ConnectAsync(listener, await host.TokenAsync("alice"), "d1", subProtocols: ["chatkit.v1"]);
+            await using TestClient bob = await host.ConnectAsync("bob");
+            Assert.Equal("alice", alice.Welcome.Str("user"));
+            Assert.Equal("chatkit.v1", alice.Socket.SubProtocol);
+
+            await alice.OkAsync("send", new { to = "bob", body = "from the listener", clientMsgId = "m1" });
+            await bob.WaitAsync(f => f.IsMessageEntry("from the listener"));
+            Assert.Equal(HttpStatusCode.OK, (await host.Http.GetAsync("/chatkit/health")).StatusCode);
+        }
+
+        // The sample keeps only the sub claim of a validated token; the token's expiry still closes both kinds of session.
+        await using SampleHost shortLived = await SampleHost.StartAsync("Development", $"--ChatKit:WebSocketListener=127.0.0.1:{port}", "--Auth:TokenLifetime=00:00:01");
+        await using TestClient onListener = await TestClient.ConnectAsync(listener, await shortLived.TokenAsync("carol"), "d1");
+        await using TestClient onEndpoint = await shortLived.ConnectAsync("dave");
+        Assert.Equal("carol", onListener.Welcome.Str("user"));
+        Assert.Equal("dave", onEndpoint.Welcome.Str("user"));
+        Assert.Equal((WebSocketCloseStatus)4001, await onListener.WaitClosedAsync());
+        Assert.Equal((WebSocketCloseStatus)4001, await onEndpoint.WaitClosedAsync());
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
+    }
 }
