@@ -121,8 +121,8 @@ internal sealed class ChatKitTransport
         }
 
         // The request lives as long as the connection: let go of what only the handshake needed (the principal
-        // with its claims, the parsed token, the authentication result), so that an idle connection keeps little
-        // more than its session.
+        // with its claims, the authentication result). The authentication handler's own cached result outlives
+        // this; ListenOptions.UseChatKit keeps none of it.
         context.User = AnonymousPrincipal;
         context.Features.Set<IAuthenticateResultFeature>(null);
         await RunWebSocketAsync(accepted, context.RequestAborted).ConfigureAwait(false);
