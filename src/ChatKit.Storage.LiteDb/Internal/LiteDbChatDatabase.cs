@@ -29,15 +29,16 @@ namespace ChatKit.Storage.LiteDb.Internal;
 internal sealed class LiteDbChatDatabase : IDisposable
 {
     /// <summary>The version of the document layout this code writes; a file with a newer one is refused.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     private const string MetaCollection = "meta";
     private const int CheckpointCheckEveryBatches = 32;
+    private static readonly TimeSpan MaintenanceRetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly LiteDbStorageOptions _options;
     private readonly ILogger _logger;
     private readonly object _openGate = new();
-    private readonly List<Action> _writerResets = [];
+    private IWriterParticipant? _participant;
     private readonly Channel<WriteOperation> _queue;
     private LiteDatabase? _db;
     private FileStream? _lock;
@@ -45,6 +46,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
     private string? _fullPath;
     private bool _disposed;
     private int _batchesSinceCheckpointCheck;
+    private TimeSpan _maintenanceRetryAt;
     private long _committedBatches;
 
     public LiteDbChatDatabase(IOptions<LiteDbStorageOptions> options, ILogger<LiteDbChatDatabase> logger)
@@ -59,6 +61,9 @@ internal sealed class LiteDbChatDatabase : IDisposable
             FullMode = BoundedChannelFullMode.Wait,
         });
     }
+
+    /// <summary>The storage options.</summary>
+    public LiteDbStorageOptions Options => _options;
 
     /// <summary>The full path of the database file.</summary>
     public string FullPath => _fullPath ?? System.IO.Path.GetFullPath(_options.Path);
@@ -78,14 +83,15 @@ internal sealed class LiteDbChatDatabase : IDisposable
             System.IO.Path.GetFileNameWithoutExtension(path) + "-log" + System.IO.Path.GetExtension(path));
 
     /// <summary>
-    /// Registers a writer-side cache to drop when a batch is rolled back (its contents may describe writes that
-    /// never committed). Called by the stores at construction.
+    /// Registers the one store that keeps writer-side state across a batch (the message store): it hears about every
+    /// commit and rollback, and gets the writer between batches for its background work. Called at construction.
     /// </summary>
-    public void RegisterWriterReset(Action reset)
+    public void RegisterParticipant(IWriterParticipant participant)
     {
-        lock (_writerResets)
+        ArgumentNullException.ThrowIfNull(participant);
+        if (Interlocked.CompareExchange(ref _participant, participant, null) is not null)
         {
-            _writerResets.Add(reset);
+            throw new InvalidOperationException($"The LiteDB database '{FullPath}' already has a message store; one database serves one.");
         }
     }
 
@@ -277,13 +283,20 @@ internal sealed class LiteDbChatDatabase : IDisposable
 
                 meta.Insert(new BsonDocument { ["_id"] = "schema", ["v"] = SchemaVersion });
             }
+            else if (schema["v"].AsInt32 < SchemaVersion)
+            {
+                throw new InvalidOperationException(
+                    $"ChatKit could not open the LiteDB database '{path}': it was written by an earlier ChatKit (layout version {schema["v"].AsInt32}; " +
+                    $"this one reads version {SchemaVersion} only). Move it away to start empty.");
+            }
             else if (schema["v"].AsInt32 > SchemaVersion)
             {
                 throw new InvalidOperationException(
                     $"ChatKit could not open the LiteDB database '{path}': it was written by a newer ChatKit (layout version {schema["v"].AsInt32}; this one reads up to {SchemaVersion}).");
             }
 
-            db.GetCollection(LiteDbCollections.Dedupe).EnsureIndex("t", "$.t");
+            // History blocks by their newest message's time: the dedupe filter is rebuilt from the last window only.
+            db.GetCollection(LiteDbCollections.Messages).EnsureIndex("t", "$.t");
         }
         catch (InvalidOperationException)
         {
@@ -309,8 +322,9 @@ internal sealed class LiteDbChatDatabase : IDisposable
                 if (!reader.TryRead(out WriteOperation? first))
                 {
                     // A dedicated thread: blocking here costs nothing, and keeps every transaction on this thread.
-                    if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+                    if (!WaitForWrites(reader))
                     {
+                        MaintainBeforeClosing();
                         return;
                     }
 
@@ -330,6 +344,11 @@ internal sealed class LiteDbChatDatabase : IDisposable
                 }
 
                 batch.Clear();
+                if (MaintenanceDueIn() == TimeSpan.Zero)
+                {
+                    Maintain();
+                }
+
                 MaybeCheckpoint();
             }
             catch (Exception ex)
@@ -346,6 +365,63 @@ internal sealed class LiteDbChatDatabase : IDisposable
         }
     }
 
+    private bool WaitForWrites(ChannelReader<WriteOperation> reader)
+    {
+        while (true)
+        {
+            TimeSpan? due = MaintenanceDueIn();
+            if (due is null)
+            {
+                return reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            if (due > TimeSpan.Zero)
+            {
+                using var timeout = new CancellationTokenSource(due.Value);
+                try
+                {
+                    return reader.WaitToReadAsync(timeout.Token).AsTask().GetAwaiter().GetResult();
+                }
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+                {
+                }
+            }
+
+            Maintain();
+        }
+    }
+
+    private TimeSpan? MaintenanceDueIn()
+    {
+        TimeSpan? due = _participant?.MaintenanceDueIn(closing: false);
+        TimeSpan backoff = _maintenanceRetryAt - Stopwatch.GetElapsedTime(0);
+        return due is null || backoff <= TimeSpan.Zero ? due : (due > backoff ? due : backoff);
+    }
+
+    private void Maintain()
+    {
+        try
+        {
+            _participant!.Maintain(_db!);
+            _maintenanceRetryAt = TimeSpan.Zero;
+        }
+        catch (Exception ex)
+        {
+            // The participant rolled its transaction back; its state is intact and the work is retried later, not
+            // in a tight loop.
+            Log.WriterFailed(_logger, ex);
+            _maintenanceRetryAt = Stopwatch.GetElapsedTime(0) + MaintenanceRetryDelay;
+        }
+    }
+
+    private void MaintainBeforeClosing()
+    {
+        if (_participant?.MaintenanceDueIn(closing: true) is not null)
+        {
+            Maintain();
+        }
+    }
+
     private void ExecuteBatch(List<WriteOperation> batch)
     {
         LiteDatabase db = _db!;
@@ -357,6 +433,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
                 op.Execute();
             }
 
+            _participant?.BeforeCommit(db);
             db.Commit();
         }
         catch (Exception ex)
@@ -377,6 +454,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
             return;
         }
 
+        _participant?.AfterCommit();
         Interlocked.Increment(ref _committedBatches);
         foreach (WriteOperation op in batch)
         {
@@ -390,6 +468,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
         {
             db.BeginTrans();
             op.Execute();
+            _participant?.BeforeCommit(db);
             db.Commit();
         }
         catch (Exception ex)
@@ -399,6 +478,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
             return;
         }
 
+        _participant?.AfterCommit();
         Interlocked.Increment(ref _committedBatches);
         op.Complete();
     }
@@ -414,13 +494,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
             Log.WriterFailed(_logger, ex);
         }
 
-        lock (_writerResets)
-        {
-            foreach (Action reset in _writerResets)
-            {
-                reset();
-            }
-        }
+        _participant?.AfterRollback();
     }
 
     private void MaybeCheckpoint()
