@@ -1,18 +1,20 @@
 using ChatKit.Messaging;
-using ChatKit.Sync;
 using LiteDB;
 
 namespace ChatKit.Storage.LiteDb.Messaging;
 
 /// <summary>
-/// How channels, messages, inbox entries, membership rows and journal records are laid out as BSON (see
-/// <see cref="Internal.LiteDbCollections"/> for the collections). Short field names: they are stored with every
-/// document.
+/// How channels, membership rows, journal records and block documents are laid out as BSON (see
+/// <see cref="Internal.LiteDbCollections"/> for the collections; the entries inside blocks are <see cref="BlockCodec"/>'s).
+/// Short field names: they are stored with every document.
 /// </summary>
 internal static class LiteDbDocuments
 {
-    /// <summary>The entries of a block document (history, inbox and dedupe blocks alike).</summary>
-    public const string Entries = "e";
+    /// <summary>How many entries a block document holds (history and inbox blocks alike).</summary>
+    public const string BlockCount = "n";
+
+    /// <summary>A block's entries, encoded by <see cref="BlockCodec"/>.</summary>
+    public const string BlockData = "b";
 
     // --------------------------------------------------------------------------------------------- channels
 
@@ -57,8 +59,8 @@ internal static class LiteDbDocuments
 
     // --------------------------------------------------------------------------------------------- messages
 
-    /// <summary>A message as an entry of its channel's history block (the block key gives channel and position).</summary>
-    public static BsonDocument MessageEntry(ChatMessage message, bool deleted)
+    /// <summary>A message's fields (a journal record adds its channel and position).</summary>
+    private static BsonDocument MessageEntry(ChatMessage message, bool deleted)
     {
         var doc = new BsonDocument
         {
@@ -84,62 +86,11 @@ internal static class LiteDbDocuments
         return doc;
     }
 
-    public static ChatMessage MessageEntry(BsonDocument doc, string channelId, long channelSeq) =>
+    private static ChatMessage MessageEntry(BsonDocument doc, string channelId, long channelSeq) =>
         new(doc["i"].AsInt64, channelId, channelSeq, doc["f"].AsString, doc["d"].AsString,
             doc.TryGetValue("b", out BsonValue body) ? body.AsString : "",
             doc.TryGetValue("m", out BsonValue meta) ? meta.AsString : null,
             doc["cm"].AsString, FromMs(doc["t"]));
-
-    public static bool IsDeleted(BsonDocument entry) => entry.TryGetValue("x", out BsonValue deleted) && deleted.AsBoolean;
-
-    public static void MarkDeleted(BsonDocument entry)
-    {
-        entry.Remove("b");
-        entry.Remove("m");
-        entry["x"] = true;
-    }
-
-    // --------------------------------------------------------------------------------------------- inbox
-
-    /// <summary>An inbox entry; a message entry references the message by (channel, <c>channelSeq</c>).</summary>
-    public static BsonDocument InboxEntry(InboxItem item)
-    {
-        var doc = new BsonDocument
-        {
-            ["k"] = (int)item.Kind,
-            ["c"] = item.ChannelId,
-            ["t"] = Ms(item.CreatedAt),
-        };
-        switch (item.Kind)
-        {
-            case InboxEntryKind.Message:
-                doc["s"] = item.Message!.ChannelSeq;
-                break;
-            case InboxEntryKind.Read:
-                doc["s"] = item.UpTo;
-                break;
-            default:
-                doc["u"] = item.User;
-                doc["a"] = item.Added;
-                doc["b"] = item.By;
-                break;
-        }
-
-        return doc;
-    }
-
-    /// <summary>Reads an inbox entry; <paramref name="resolve"/> finds the message a message entry references.</summary>
-    public static InboxItem InboxEntry(BsonDocument doc, Func<string, long, ChatMessage?> resolve)
-    {
-        string channelId = doc["c"].AsString;
-        return (InboxEntryKind)doc["k"].AsInt32 switch
-        {
-            InboxEntryKind.Message => InboxItem.ForMessage(resolve(channelId, doc["s"].AsInt64)
-                ?? throw new InvalidDataException($"An inbox entry references message {channelId}#{doc["s"].AsInt64}, which is not in the file.")),
-            InboxEntryKind.Read => InboxItem.ForRead(channelId, doc["s"].AsInt64, FromMs(doc["t"])),
-            _ => InboxItem.ForMember(channelId, doc["u"].AsString, doc["a"].AsBoolean, doc["b"].AsString, FromMs(doc["t"])),
-        };
-    }
 
     // --------------------------------------------------------------------------------------------- members
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using ChatKit.Messaging;
 using ChatKit.Storage.LiteDb.Hosting;
@@ -260,13 +261,12 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
         foreach (BsonDocument block in Range(Messages, LiteDbKeys.RangeStart(channelId), LiteDbKeys.Sequenced(channelId, endSeq - 1), descending: true, int.MaxValue))
         {
+            List<(ChatMessage Message, bool Deleted)> messages = DecodeMessages(block, channelId);
             long start = LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
-            BsonArray entries = block[Entries].AsArray;
-            for (int i = (int)Math.Min(entries.Count - 1, endSeq - 1 - start); i >= 0; i--)
+            for (int i = (int)Math.Min(messages.Count - 1, endSeq - 1 - start); i >= 0; i--)
             {
-                BsonDocument entry = entries[i].AsDocument;
-                long seq = start + i;
-                if (!visit(MessageEntry(entry, channelId, seq), IsDeleted(entry) || deleted?.Contains(seq) == true))
+                (ChatMessage message, bool isDeleted) = messages[i];
+                if (!visit(message, isDeleted || deleted?.Contains(message.ChannelSeq) == true))
                 {
                     return;
                 }
@@ -305,16 +305,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         long fileFrom = Math.Max(after + 1, Math.Max(bounds.First, file.First));
         if (wantEntries && fileFrom < pendingFirstSeq && fileFrom <= file.Head)
         {
-            var resolver = new MessageResolver(this);
-            foreach ((long seq, BsonDocument doc) in InboxEntries(user, fileFrom))
-            {
-                if (seq >= pendingFirstSeq || entries.Count == limit)
-                {
-                    break;
-                }
-
-                entries.Add(new InboxEntry(seq, InboxEntry(doc, resolver.Resolve)));
-            }
+            ReadFileInbox(user, fileFrom, pendingFirstSeq, limit, entries);
         }
 
         // A materialization since the pending entries were copied may have trimmed the inbox further: bounds read
@@ -343,18 +334,50 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         return new InboxPage(entries, new InboxState(head, first));
     }
 
-    /// <summary>The file's inbox entries from <paramref name="fromSeq"/> on, ascending.</summary>
-    private IEnumerable<(long Seq, BsonDocument Entry)> InboxEntries(string user, long fromSeq)
+    /// <summary>Adds the file's inbox entries from <paramref name="fromSeq"/> up to <paramref name="endSeq"/> (exclusive), ascending, until <paramref name="into"/> holds <paramref name="limit"/>.</summary>
+    private void ReadFileInbox(string user, long fromSeq, long endSeq, int limit, List<InboxEntry> into)
     {
+        var resolver = new MessageResolver(this);
         foreach (BsonDocument block in Range(Inbox, BlockKey(user, fromSeq, InboxBlockSize), LiteDbKeys.RangeEnd(user), descending: false, int.MaxValue))
         {
             long start = LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
-            BsonArray items = block[Entries].AsArray;
-            for (int i = (int)Math.Max(0, fromSeq - start); i < items.Count; i++)
+            byte[] data = block[BlockData].AsBinary;
+            int count = block[BlockCount].AsInt32;
+            int offset = 0;
+            for (int i = 0; i < count; i++)
             {
-                yield return (start + i, items[i].AsDocument);
+                long seq = start + i;
+                if (seq >= endSeq || into.Count == limit)
+                {
+                    return;
+                }
+
+                if (seq < fromSeq)
+                {
+                    BlockCodec.SkipInboxEntry(data, ref offset);
+                    continue;
+                }
+
+                into.Add(new InboxEntry(seq, BlockCodec.ReadInboxEntry(data, ref offset, resolver.Resolve)));
             }
         }
+    }
+
+    /// <summary>A history block's messages with their tombstone flags, the first <paramref name="count"/> at most.</summary>
+    private static List<(ChatMessage Message, bool Deleted)> DecodeMessages(BsonDocument block, string channelId, int count = int.MaxValue)
+    {
+        long start = LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
+        byte[] data = block[BlockData].AsBinary;
+        count = Math.Min(count, block[BlockCount].AsInt32);
+        var messages = new List<(ChatMessage, bool)>(count);
+        int offset = 0;
+        for (int i = 0; i < count; i++)
+        {
+            ChatMessage message = BlockCodec.ReadMessage(data, ref offset, channelId, start + i, out bool deleted);
+            messages.Add((message, deleted));
+        }
+
+        return messages;
     }
 
     /// <summary>An inbox's bounds in the file, from its newest block (which records the first kept <c>seq</c>).</summary>
@@ -363,7 +386,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         var bounds = new InboxBounds { Head = 0, First = 1 };
         foreach (BsonDocument doc in Range(Inbox, LiteDbKeys.RangeStart(user), LiteDbKeys.RangeEnd(user), descending: true, 1))
         {
-            bounds.Head = LiteDbKeys.ParseSequenced(doc["_id"].AsString).Seq + doc[Entries].AsArray.Count - 1;
+            bounds.Head = LiteDbKeys.ParseSequenced(doc["_id"].AsString).Seq + doc[BlockCount].AsInt32 - 1;
             bounds.First = doc["f"].AsInt64;
         }
 
@@ -401,9 +424,9 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             return null;
         }
 
-        long index = channelSeq - LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
-        BsonArray entries = block[Entries].AsArray;
-        return index < entries.Count ? MessageEntry(entries[(int)index].AsDocument, channelId, channelSeq) : null;
+        int index = (int)(channelSeq - LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq);
+        List<(ChatMessage Message, bool Deleted)> messages = DecodeMessages(block, channelId, index + 1);
+        return index < messages.Count ? messages[index].Message : null;
     }
 
     /// <summary>The block of <paramref name="prefix"/> that holds <paramref name="seq"/>, if it is in the file.</summary>
@@ -423,14 +446,14 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     {
         private string? _channelId;
         private long _start;
-        private BsonArray? _entries;
+        private List<(ChatMessage Message, bool Deleted)>? _messages;
 
         public ChatMessage? Resolve(string channelId, long channelSeq)
         {
-            if (_entries is not null && string.Equals(channelId, _channelId, StringComparison.Ordinal)
-                && channelSeq >= _start && channelSeq < _start + _entries.Count)
+            if (_messages is not null && string.Equals(channelId, _channelId, StringComparison.Ordinal)
+                && channelSeq >= _start && channelSeq < _start + _messages.Count)
             {
-                return MessageEntry(_entries[(int)(channelSeq - _start)].AsDocument, channelId, channelSeq);
+                return _messages[(int)(channelSeq - _start)].Message;
             }
 
             BsonDocument? block = FindBlock(store.Messages, channelId, channelSeq, MessageBlockSize);
@@ -438,10 +461,10 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             {
                 _channelId = channelId;
                 _start = LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
-                _entries = block[Entries].AsArray;
-                if (channelSeq < _start + _entries.Count)
+                _messages = DecodeMessages(block, channelId);
+                if (channelSeq < _start + _messages.Count)
                 {
-                    return MessageEntry(_entries[(int)(channelSeq - _start)].AsDocument, channelId, channelSeq);
+                    return _messages[(int)(channelSeq - _start)].Message;
                 }
             }
 
@@ -647,9 +670,9 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             return false;
         }
 
-        long index = channelSeq - LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
-        BsonArray entries = block[Entries].AsArray;
-        return index < entries.Count && IsDeleted(entries[(int)index].AsDocument);
+        int index = (int)(channelSeq - LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq);
+        List<(ChatMessage Message, bool Deleted)> messages = DecodeMessages(block, channelId, index + 1);
+        return index < messages.Count && messages[index].Deleted;
     }
 
     // ----------------------------------------------------------------------------------------------- effects
@@ -887,8 +910,19 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         }
 
         long index = seq - LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
-        BsonArray entries = block[Entries].AsArray;
-        return index < entries.Count ? FromMs(entries[(int)index]["t"]) : null;
+        if (index >= block[BlockCount].AsInt32)
+        {
+            return null;
+        }
+
+        byte[] data = block[BlockData].AsBinary;
+        int offset = 0;
+        for (int i = 0; i < index; i++)
+        {
+            BlockCodec.SkipInboxEntry(data, ref offset);
+        }
+
+        return BlockCodec.SkipInboxEntry(data, ref offset);
     }
 
     // ----------------------------------------------------------------------------------------------- writer caches
@@ -1023,12 +1057,11 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         long horizon = _latestWrite == DateTimeOffset.MinValue ? long.MinValue : Ms(_latestWrite - _options.DedupeWindow);
         foreach (BsonDocument block in Messages.Find(BsonExpression.Create("$.t >= @0", horizon)))
         {
-            string channelId = LiteDbKeys.ParseSequenced(block["_id"].AsString).Prefix;
-            foreach (BsonValue entry in block[Entries].AsArray)
+            foreach ((ChatMessage message, _) in DecodeMessages(block, LiteDbKeys.ParseSequenced(block["_id"].AsString).Prefix))
             {
-                if (entry["t"].AsInt64 >= horizon)
+                if (Ms(message.SentAt) >= horizon)
                 {
-                    keys.Add(LiteDbKeys.Join(entry["f"].AsString, channelId, entry["cm"].AsString));
+                    keys.Add(LiteDbKeys.Join(message.From, message.ChannelId, message.ClientMsgId));
                 }
             }
         }
@@ -1159,22 +1192,28 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
     /// <summary>
     /// Writes every pending change into the layout and deletes the journal documents that recorded them, inside the
-    /// writer's transaction. Blocks are appended to: the newest block of a channel, inbox or dedupe list is filled up
-    /// before a new one starts, so a list costs one or two document writes however many entries it got.
+    /// writer's transaction. Blocks are appended to: the newest block of a channel or inbox is filled up before a new
+    /// one starts, so a channel or inbox costs one or two document writes however many entries it got.
     /// </summary>
     private void Materialize()
     {
+        var encoded = new ArrayBufferWriter<byte>(64 * 1024);
+        var ends = new List<int>();
         foreach ((string channelId, PendingChannel pending) in _committed.Channels)
         {
             if (pending.Messages.Count > 0)
             {
-                var entries = new List<BsonDocument>(pending.Messages.Count);
+                encoded.ResetWrittenCount();
+                ends.Clear();
                 foreach (ChatMessage message in pending.Messages)
                 {
-                    entries.Add(MessageEntry(message, pending.Deleted?.Contains(message.ChannelSeq) == true));
+                    BlockCodec.WriteMessage(encoded, message, pending.Deleted?.Contains(message.ChannelSeq) == true);
+                    ends.Add(encoded.WrittenCount);
                 }
 
-                AppendBlocks(Messages, channelId, entries, MessageBlockSize, pending.Messages[0].ChannelSeq, static block => block["t"] = block[Entries].AsArray[^1]["t"]);
+                long firstSeq = pending.Messages[0].ChannelSeq;
+                AppendBlocks(Messages, channelId, firstSeq, encoded.WrittenSpan, ends, MessageBlockSize,
+                    (block, last) => block["t"] = Ms(pending.Messages[last].SentAt));
             }
 
             if (pending.Deleted is not null)
@@ -1187,16 +1226,15 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
                         continue;
                     }
 
+                    // A tombstone keeps the sender, clientMsgId and time (the dedupe index); the body and meta go.
                     long start = LiteDbKeys.ParseSequenced(inBlock.Key).Seq;
-                    BsonArray entries = block[Entries].AsArray;
-                    foreach (long seq in inBlock)
+                    encoded.ResetWrittenCount();
+                    foreach ((ChatMessage message, bool deleted) in DecodeMessages(block, channelId))
                     {
-                        if (seq - start < entries.Count)
-                        {
-                            MarkDeleted(entries[(int)(seq - start)].AsDocument);
-                        }
+                        BlockCodec.WriteMessage(encoded, message, deleted || inBlock.Contains(message.ChannelSeq));
                     }
 
+                    block[BlockData] = encoded.WrittenSpan.ToArray();
                     Messages.Update(block);
                 }
             }
@@ -1209,14 +1247,16 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
         foreach ((string user, PendingInbox pending) in _committed.Inboxes)
         {
-            var entries = new List<BsonDocument>(pending.Entries.Count);
+            encoded.ResetWrittenCount();
+            ends.Clear();
             foreach (InboxEntry entry in pending.Entries)
             {
-                entries.Add(InboxEntry(entry.Item));
+                BlockCodec.WriteInboxEntry(encoded, entry.Item);
+                ends.Add(encoded.WrittenCount);
             }
 
             long first = pending.First;
-            AppendBlocks(Inbox, user, entries, InboxBlockSize, pending.Entries[0].Seq, block => block["f"] = first);
+            AppendBlocks(Inbox, user, pending.Entries[0].Seq, encoded.WrittenSpan, ends, InboxBlockSize, (block, _) => block["f"] = first);
 
             // Whole blocks below the first kept entry go, found by key alone; the newest block always stays
             // (retention keeps the newest entry).
@@ -1239,12 +1279,13 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     }
 
     /// <summary>
-    /// Appends <paramref name="entries"/>, consecutive from <paramref name="firstSeq"/>, to the blocks of
-    /// <paramref name="prefix"/>: the rest of the block that holds <paramref name="firstSeq"/> (rewritten once), then
-    /// new blocks (see <see cref="BlockKey"/>). <paramref name="decorate"/> sets a block's summary fields.
+    /// Appends encoded entries (<paramref name="data"/>, entry <c>i</c> ending at <c>ends[i]</c>), consecutive from
+    /// <paramref name="firstSeq"/>, to the blocks of <paramref name="prefix"/>: the rest of the block that holds
+    /// <paramref name="firstSeq"/> (rewritten once), then new blocks (see <see cref="BlockKey"/>).
+    /// <paramref name="decorate"/> sets a block's summary fields, given the index of its last new entry.
     /// </summary>
-    private static void AppendBlocks(ILiteCollection<BsonDocument> collection, string prefix, List<BsonDocument> entries, int blockSize,
-        long firstSeq, Action<BsonDocument> decorate)
+    private static void AppendBlocks(ILiteCollection<BsonDocument> collection, string prefix, long firstSeq, ReadOnlySpan<byte> data,
+        List<int> ends, int blockSize, Action<BsonDocument, int> decorate)
     {
         int next = 0;
         long start = BlockStart(firstSeq, blockSize);
@@ -1252,32 +1293,37 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         {
             BsonDocument tail = collection.FindById(LiteDbKeys.Sequenced(prefix, start))
                 ?? throw new InvalidDataException($"The block of {prefix}#{firstSeq} is not in the file; the file is inconsistent.");
-            BsonArray items = tail[Entries].AsArray;
-            if (start + items.Count != firstSeq)
+            int count = tail[BlockCount].AsInt32;
+            if (start + count != firstSeq)
             {
-                throw new InvalidDataException($"The block of {prefix}#{firstSeq} ends at #{start + items.Count - 1}; the file is inconsistent.");
+                throw new InvalidDataException($"The block of {prefix}#{firstSeq} ends at #{start + count - 1}; the file is inconsistent.");
             }
 
-            while (items.Count < blockSize && next < entries.Count)
-            {
-                items.Add(entries[next++]);
-            }
-
-            decorate(tail);
+            int take = Math.Min(blockSize - count, ends.Count);
+            byte[] old = tail[BlockData].AsBinary;
+            byte[] grown = new byte[old.Length + ends[take - 1]];
+            old.CopyTo(grown, 0);
+            data[..ends[take - 1]].CopyTo(grown.AsSpan(old.Length));
+            tail[BlockData] = grown;
+            tail[BlockCount] = count + take;
+            next = take;
+            decorate(tail, take - 1);
             collection.Update(tail);
         }
 
-        while (next < entries.Count)
+        while (next < ends.Count)
         {
-            var items = new BsonArray();
-            var block = new BsonDocument { ["_id"] = LiteDbKeys.Sequenced(prefix, firstSeq + next), [Entries] = items };
-            while (items.Count < blockSize && next < entries.Count)
+            int take = Math.Min(blockSize, ends.Count - next);
+            int from = next == 0 ? 0 : ends[next - 1];
+            var block = new BsonDocument
             {
-                items.Add(entries[next++]);
-            }
-
-            decorate(block);
+                ["_id"] = LiteDbKeys.Sequenced(prefix, firstSeq + next),
+                [BlockCount] = take,
+                [BlockData] = data[from..ends[next + take - 1]].ToArray(),
+            };
+            decorate(block, next + take - 1);
             collection.Insert(block);
+            next += take;
         }
     }
 
