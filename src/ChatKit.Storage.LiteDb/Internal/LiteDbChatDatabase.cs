@@ -32,7 +32,6 @@ internal sealed class LiteDbChatDatabase : IDisposable
     public const int SchemaVersion = 2;
 
     private const string MetaCollection = "meta";
-    private const int CheckpointCheckEveryBatches = 32;
     private static readonly TimeSpan MaintenanceRetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly LiteDbStorageOptions _options;
@@ -43,10 +42,11 @@ internal sealed class LiteDbChatDatabase : IDisposable
     private LiteDatabase? _db;
     private FileStream? _lock;
     private Thread? _writer;
+    private Thread? _maintainer;
+    private readonly SemaphoreSlim _maintenanceSignal = new(0);
+    private volatile bool _closing;
     private string? _fullPath;
     private bool _disposed;
-    private int _batchesSinceCheckpointCheck;
-    private TimeSpan _maintenanceRetryAt;
     private long _committedBatches;
 
     public LiteDbChatDatabase(IOptions<LiteDbStorageOptions> options, ILogger<LiteDbChatDatabase> logger)
@@ -146,6 +146,8 @@ internal sealed class LiteDbChatDatabase : IDisposable
             _db = db;
             _writer = new Thread(RunWriter) { IsBackground = true, Name = "ChatKit LiteDB writer" };
             _writer.Start();
+            _maintainer = new Thread(RunMaintenance) { IsBackground = true, Name = "ChatKit LiteDB maintenance" };
+            _maintainer.Start();
             Log.Opened(_logger, path, started.ElapsedMilliseconds);
             return db;
         }
@@ -191,6 +193,12 @@ internal sealed class LiteDbChatDatabase : IDisposable
 
         _queue.Writer.TryComplete();
         _writer?.Join();
+
+        // After the last batch: the participant's final maintenance (everything pending folded in), then close.
+        _closing = true;
+        _maintenanceSignal.Release();
+        _maintainer?.Join();
+        _maintenanceSignal.Dispose();
         if (_db is not null)
         {
             _db.Dispose();
@@ -322,9 +330,8 @@ internal sealed class LiteDbChatDatabase : IDisposable
                 if (!reader.TryRead(out WriteOperation? first))
                 {
                     // A dedicated thread: blocking here costs nothing, and keeps every transaction on this thread.
-                    if (!WaitForWrites(reader))
+                    if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
                     {
-                        MaintainBeforeClosing();
                         return;
                     }
 
@@ -344,12 +351,6 @@ internal sealed class LiteDbChatDatabase : IDisposable
                 }
 
                 batch.Clear();
-                if (MaintenanceDueIn() == TimeSpan.Zero)
-                {
-                    Maintain();
-                }
-
-                MaybeCheckpoint();
             }
             catch (Exception ex)
             {
@@ -365,60 +366,54 @@ internal sealed class LiteDbChatDatabase : IDisposable
         }
     }
 
-    private bool WaitForWrites(ChannelReader<WriteOperation> reader)
+    /// <summary>Wakes the maintenance thread: the participant has work due now.</summary>
+    public void RequestMaintenance()
+    {
+        if (_maintenanceSignal.CurrentCount == 0)
+        {
+            _maintenanceSignal.Release();
+        }
+    }
+
+    /// <summary>
+    /// The maintenance thread: runs the participant's background work (in its own transaction, concurrently with
+    /// the writer's batches, so that a long materialization never holds up a commit) when it is due, and checkpoints
+    /// the log. At close it runs once more and stops.
+    /// </summary>
+    private void RunMaintenance()
     {
         while (true)
         {
-            TimeSpan? due = MaintenanceDueIn();
-            if (due is null)
+            bool closing = _closing;
+            TimeSpan? due = _participant?.MaintenanceDueIn(closing);
+            if (due is null && closing)
             {
-                return reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult();
+                return;
             }
 
-            if (due > TimeSpan.Zero)
+            if (due is TimeSpan wait && wait > TimeSpan.Zero || due is null)
             {
-                using var timeout = new CancellationTokenSource(due.Value);
-                try
-                {
-                    return reader.WaitToReadAsync(timeout.Token).AsTask().GetAwaiter().GetResult();
-                }
-                catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-                {
-                }
+                _maintenanceSignal.Wait(due ?? Timeout.InfiniteTimeSpan);
+                continue;
             }
 
-            Maintain();
-        }
-    }
+            try
+            {
+                _participant!.Maintain(_db!);
+                MaybeCheckpoint();
+            }
+            catch (Exception ex)
+            {
+                // The participant rolled its transaction back and kept its state; retry later, not in a tight loop,
+                // and give up at close (what is pending stays in the journal for the next open).
+                Log.WriterFailed(_logger, ex);
+                if (closing)
+                {
+                    return;
+                }
 
-    private TimeSpan? MaintenanceDueIn()
-    {
-        TimeSpan? due = _participant?.MaintenanceDueIn(closing: false);
-        TimeSpan backoff = _maintenanceRetryAt - Stopwatch.GetElapsedTime(0);
-        return due is null || backoff <= TimeSpan.Zero ? due : (due > backoff ? due : backoff);
-    }
-
-    private void Maintain()
-    {
-        try
-        {
-            _participant!.Maintain(_db!);
-            _maintenanceRetryAt = TimeSpan.Zero;
-        }
-        catch (Exception ex)
-        {
-            // The participant rolled its transaction back; its state is intact and the work is retried later, not
-            // in a tight loop.
-            Log.WriterFailed(_logger, ex);
-            _maintenanceRetryAt = Stopwatch.GetElapsedTime(0) + MaintenanceRetryDelay;
-        }
-    }
-
-    private void MaintainBeforeClosing()
-    {
-        if (_participant?.MaintenanceDueIn(closing: true) is not null)
-        {
-            Maintain();
+                _maintenanceSignal.Wait(MaintenanceRetryDelay);
+            }
         }
     }
 
@@ -500,13 +495,8 @@ internal sealed class LiteDbChatDatabase : IDisposable
     private void MaybeCheckpoint()
     {
         // LiteDB checkpoints by itself at 1,000 log pages, but only when no reader is active at that moment; under
-        // steady reads the log could grow without bound. Past the configured size, force it (it waits for readers).
-        if (++_batchesSinceCheckpointCheck < CheckpointCheckEveryBatches)
-        {
-            return;
-        }
-
-        _batchesSinceCheckpointCheck = 0;
+        // steady reads the log could grow without bound. Past the configured size, force it (it waits for readers
+        // and for the writer's transaction, so it runs here, on the maintenance thread, after a materialization).
         var log = new FileInfo(LogPath);
         if (log.Exists && log.Length > _options.CheckpointLogBytes)
         {

@@ -45,9 +45,13 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     private readonly ChatKitOptions _options;
     private readonly LiteDbStorageOptions _storage;
 
-    // Committed changes not yet in the layout; the writer changes it under the lock, readers read it under the lock.
+    // Committed changes not yet in the layout, in two layers: _committed (the writer adds each batch to it) and
+    // _materializing (older; frozen while the maintenance thread writes it into the layout). Both are swapped and
+    // changed only under the lock, and readers read them only under the lock.
     private readonly object _gate = new();
-    private readonly PendingState _committed = new();
+    private PendingState _committed = new();
+    private PendingState? _materializing;
+    private List<TaskCompletionSource>? _materializeWaiters;
 
     // Writer-thread state (see remarks).
     private readonly PendingState _batch = new();
@@ -61,7 +65,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     private long _materializations;
     private DateTimeOffset _latestWrite = DateTimeOffset.MinValue;
     private bool _replaying;
-    private bool _materializeNow;
+    private volatile bool _materializeNow;
 
     private readonly object _recoveryGate = new();
     private Task? _recovery;
@@ -146,12 +150,19 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         return Recovered<IReadOnlyList<ChannelSummary>>(() =>
         {
             // Pending rows first, the file after (see remarks); pending rows are newer.
-            Dictionary<string, MemberRow> rows;
+            var rows = new Dictionary<string, MemberRow>(StringComparer.Ordinal);
             lock (_gate)
             {
-                rows = _committed.Members.TryGetValue(user, out Dictionary<string, MemberRow>? pending)
-                    ? new Dictionary<string, MemberRow>(pending, StringComparer.Ordinal)
-                    : new Dictionary<string, MemberRow>(StringComparer.Ordinal);
+                foreach (PendingState layer in NewestFirst())
+                {
+                    if (layer.Members.TryGetValue(user, out Dictionary<string, MemberRow>? pending))
+                    {
+                        foreach ((string channelId, MemberRow row) in pending)
+                        {
+                            rows.TryAdd(channelId, row);
+                        }
+                    }
+                }
             }
 
             foreach (BsonDocument doc in Members.Find(LiteDbKeys.IdBetween(LiteDbKeys.PrefixStart(user), LiteDbKeys.PrefixEnd(user))))
@@ -201,9 +212,12 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     {
         lock (_gate)
         {
-            if (_committed.Channels.TryGetValue(channelId, out PendingChannel? pending) && pending.Snapshot is not null)
+            foreach (PendingState layer in NewestFirst())
             {
-                return pending.Snapshot;
+                if (layer.Channels.TryGetValue(channelId, out PendingChannel? pending) && pending.Snapshot is not null)
+                {
+                    return pending.Snapshot;
+                }
             }
         }
 
@@ -223,17 +237,23 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         long fileEnd = beforeSeq; // exclusive
         lock (_gate)
         {
-            if (_committed.Channels.TryGetValue(channelId, out PendingChannel? channel))
+            foreach (PendingState layer in OldestFirst())
             {
-                if (channel.Messages.Count > 0)
+                if (layer.Channels.TryGetValue(channelId, out PendingChannel? channel))
                 {
-                    long first = channel.Messages[0].ChannelSeq;
-                    long count = Math.Clamp(beforeSeq - first, 0, channel.Messages.Count);
-                    pending = channel.Messages.GetRange(0, (int)count);
-                    fileEnd = Math.Min(beforeSeq, first);
-                }
+                    if (channel.Messages.Count > 0)
+                    {
+                        long first = channel.Messages[0].ChannelSeq;
+                        long count = Math.Clamp(beforeSeq - first, 0, channel.Messages.Count);
+                        (pending ??= []).AddRange(channel.Messages.GetRange(0, (int)count));
+                        fileEnd = Math.Min(fileEnd, first);
+                    }
 
-                deleted = channel.Deleted is null ? null : [.. channel.Deleted];
+                    if (channel.Deleted is not null)
+                    {
+                        (deleted ??= []).UnionWith(channel.Deleted);
+                    }
+                }
             }
         }
 
@@ -286,16 +306,27 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         var bounds = new InboxBounds { Head = 0, First = 1 };
         lock (_gate)
         {
-            if (_committed.Inboxes.TryGetValue(user, out PendingInbox? inbox))
+            // Older layer first: its entries come before the newer layer's, and the newer layer's bounds win.
+            foreach (PendingState layer in OldestFirst())
             {
-                pendingFirstSeq = inbox.Entries[0].Seq;
-                bounds.Head = inbox.Head;
-                bounds.First = inbox.First;
-                if (wantEntries)
+                if (layer.Inboxes.TryGetValue(user, out PendingInbox? inbox))
                 {
-                    long from = Math.Max(after + 1, Math.Max(inbox.First, pendingFirstSeq));
-                    int index = (int)Math.Min(from - pendingFirstSeq, inbox.Entries.Count);
-                    pending = inbox.Entries.GetRange(index, Math.Min(limit, inbox.Entries.Count - index));
+                    pendingFirstSeq = Math.Min(pendingFirstSeq, inbox.Entries[0].Seq);
+                    bounds.Head = inbox.Head;
+                    bounds.First = inbox.First;
+                }
+            }
+
+            foreach (PendingState layer in OldestFirst())
+            {
+                if (layer.Inboxes.TryGetValue(user, out PendingInbox? inbox))
+                {
+                    if (wantEntries)
+                    {
+                        long from = Math.Max(after + 1, Math.Max(bounds.First, inbox.Entries[0].Seq));
+                        int index = (int)Math.Min(from - inbox.Entries[0].Seq, inbox.Entries.Count);
+                        (pending ??= []).AddRange(inbox.Entries.GetRange(index, Math.Min(limit, inbox.Entries.Count - index)));
+                    }
                 }
             }
         }
@@ -398,9 +429,12 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     {
         lock (_gate)
         {
-            if (_committed.Inboxes.TryGetValue(user, out PendingInbox? inbox))
+            foreach (PendingState layer in NewestFirst())
             {
-                return new InboxBounds { Head = inbox.Head, First = inbox.First };
+                if (layer.Inboxes.TryGetValue(user, out PendingInbox? inbox))
+                {
+                    return new InboxBounds { Head = inbox.Head, First = inbox.First };
+                }
             }
         }
 
@@ -412,9 +446,12 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     {
         lock (_gate)
         {
-            if (_committed.Channels.TryGetValue(channelId, out PendingChannel? pending) && pending.Find(channelSeq) is ChatMessage message)
+            foreach (PendingState layer in NewestFirst())
             {
-                return message;
+                if (layer.Channels.TryGetValue(channelId, out PendingChannel? pending) && pending.Find(channelSeq) is ChatMessage message)
+                {
+                    return message;
+                }
             }
         }
 
@@ -511,13 +548,20 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         return WriteAsync(() => DeleteMessage(channelId, channelSeq), cancellationToken);
     }
 
-    /// <summary>Folds every pending change into the file's layout now (tests and shutdown use it).</summary>
+    /// <summary>Folds every change committed so far into the file's layout, and completes when that has committed (for tests).</summary>
     internal async Task MaterializeAsync()
     {
-        await WriteAsync(() => _materializeNow = true, CancellationToken.None).ConfigureAwait(false);
-
-        // The writer materializes right after the batch that set the flag; one more write waits for that.
+        // A write of its own: every write before it has committed and is pending when it completes.
         await WriteAsync(() => true, CancellationToken.None).ConfigureAwait(false);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            (_materializeWaiters ??= []).Add(done);
+            _materializeNow = true;
+        }
+
+        _database.RequestMaintenance();
+        await done.Task.ConfigureAwait(false);
     }
 
     private CommitResult Commit(MessageDraft draft)
@@ -658,9 +702,12 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
         lock (_gate)
         {
-            if (_committed.Channels.TryGetValue(channelId, out PendingChannel? pending) && pending.Deleted?.Contains(channelSeq) == true)
+            foreach (PendingState layer in NewestFirst())
             {
-                return true;
+                if (layer.Channels.TryGetValue(channelId, out PendingChannel? pending) && pending.Deleted?.Contains(channelSeq) == true)
+                {
+                    return true;
+                }
             }
         }
 
@@ -897,9 +944,12 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
         lock (_gate)
         {
-            if (_committed.Inboxes.TryGetValue(user, out PendingInbox? pending) && pending.Find(seq) is InboxEntry entry)
+            foreach (PendingState layer in NewestFirst())
             {
-                return entry.Item.CreatedAt;
+                if (layer.Inboxes.TryGetValue(user, out PendingInbox? pending) && pending.Find(seq) is InboxEntry entry)
+                {
+                    return entry.Item.CreatedAt;
+                }
             }
         }
 
@@ -969,7 +1019,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         MemberRow? row;
         lock (_gate)
         {
-            row = _committed.Member(user, channelId);
+            row = _committed.Member(user, channelId) ?? _materializing?.Member(user, channelId);
         }
 
         if (row is null && Members.FindById(key) is BsonDocument doc)
@@ -996,9 +1046,12 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
         lock (_gate)
         {
-            if (_committed.Dedupe.TryGetValue(key, out DedupeRow pending))
+            foreach (PendingState layer in NewestFirst())
             {
-                return pending;
+                if (layer.Dedupe.TryGetValue(key, out DedupeRow pending))
+                {
+                    return pending;
+                }
             }
         }
 
@@ -1011,9 +1064,12 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         long fileEnd = channel is null ? 0 : channel.LastSeq + 1;
         lock (_gate)
         {
-            if (_committed.Channels.TryGetValue(channelId, out PendingChannel? pending) && pending.Messages.Count > 0)
+            foreach (PendingState layer in NewestFirst())
             {
-                fileEnd = Math.Min(fileEnd, pending.Messages[0].ChannelSeq);
+                if (layer.Channels.TryGetValue(channelId, out PendingChannel? pending) && pending.Messages.Count > 0)
+                {
+                    fileEnd = Math.Min(fileEnd, pending.Messages[0].ChannelSeq);
+                }
             }
         }
 
@@ -1068,7 +1124,10 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
         lock (_gate)
         {
-            keys.AddRange(_committed.Dedupe.Keys);
+            foreach (PendingState layer in NewestFirst())
+            {
+                keys.AddRange(layer.Dedupe.Keys);
+            }
         }
 
         keys.AddRange(_batch.Dedupe.Keys);
@@ -1097,22 +1156,31 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     /// <inheritdoc />
     void IWriterParticipant.AfterCommit()
     {
-        if (_records.Count > 0)
+        bool due = false;
+        if (!_batch.IsEmpty || _records.Count > 0)
         {
-            Interlocked.Increment(ref _journalId);
-        }
-
-        if (!_batch.IsEmpty)
-        {
+            // One lock for both, so that the maintenance thread always sees the journal documents and the changes
+            // they recorded together.
             lock (_gate)
             {
+                if (_records.Count > 0)
+                {
+                    Interlocked.Increment(ref _journalId);
+                }
+
                 if (_committed.IsEmpty)
                 {
                     _pendingSince = Stopwatch.GetTimestamp();
                 }
 
                 _committed.MergeFrom(_batch);
+                due = _committed.Items >= _storage.MaterializeAfterEntries;
             }
+        }
+
+        if (due || _materializeNow)
+        {
+            _database.RequestMaintenance();
         }
 
         _batch.Clear();
@@ -1137,15 +1205,19 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     TimeSpan? IWriterParticipant.MaintenanceDueIn(bool closing)
     {
         int items;
+        long since;
         lock (_gate)
         {
             if (_committed.IsEmpty)
             {
+                CompleteWaiters(_materializeWaiters);
+                _materializeWaiters = null;
                 _materializeNow = false;
                 return null;
             }
 
             items = _committed.Items;
+            since = _pendingSince;
         }
 
         if (closing || _materializeNow || items >= _storage.MaterializeAfterEntries)
@@ -1153,32 +1225,96 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             return TimeSpan.Zero;
         }
 
-        TimeSpan left = _storage.MaterializeInterval - Stopwatch.GetElapsedTime(_pendingSince);
+        TimeSpan left = _storage.MaterializeInterval - Stopwatch.GetElapsedTime(since);
         return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// On the maintenance thread, concurrently with the writer's batches: the pending changes are set aside as a
+    /// frozen layer that readers still see, the writer starts a new one, and this transaction writes the frozen layer
+    /// into the layout and deletes the journal documents that recorded it (touching the journal last, so that the
+    /// writer's journal inserts wait for its lock only briefly).
+    /// </remarks>
     void IWriterParticipant.Maintain(LiteDatabase db)
     {
+        PendingState work;
+        long journalUpTo;
+        List<TaskCompletionSource>? waiters;
+        lock (_gate)
+        {
+            if (_committed.IsEmpty)
+            {
+                return;
+            }
+
+            work = _committed;
+            _materializing = work;
+            _committed = new PendingState();
+            journalUpTo = Interlocked.Read(ref _journalId);
+            waiters = _materializeWaiters;
+            _materializeWaiters = null;
+            _materializeNow = false;
+        }
+
         db.BeginTrans();
         try
         {
-            Materialize();
+            Materialize(work);
+            Journal.DeleteMany(BsonExpression.Create("$._id <= @0", journalUpTo));
             db.Commit();
         }
         catch
         {
             db.Rollback();
+            lock (_gate)
+            {
+                // Back as it was: the set-aside changes are older than what the writer added since.
+                work.MergeFrom(_committed);
+                _committed = work;
+                _materializing = null;
+                _materializeWaiters = waiters is null ? _materializeWaiters : [.. waiters, .. _materializeWaiters ?? []];
+            }
+
             throw;
         }
 
         lock (_gate)
         {
-            _committed.Clear();
+            _materializing = null;
         }
 
         Interlocked.Increment(ref _materializations);
-        _materializeNow = false;
+        CompleteWaiters(waiters);
+    }
+
+    private static void CompleteWaiters(List<TaskCompletionSource>? waiters)
+    {
+        foreach (TaskCompletionSource waiter in waiters ?? [])
+        {
+            waiter.TrySetResult();
+        }
+    }
+
+    /// <summary>The pending layers, newest first (call under the lock).</summary>
+    private IEnumerable<PendingState> NewestFirst()
+    {
+        yield return _committed;
+        if (_materializing is not null)
+        {
+            yield return _materializing;
+        }
+    }
+
+    /// <summary>The pending layers, oldest first (call under the lock).</summary>
+    private IEnumerable<PendingState> OldestFirst()
+    {
+        if (_materializing is not null)
+        {
+            yield return _materializing;
+        }
+
+        yield return _committed;
     }
 
     private void ClearWriterCaches()
@@ -1195,11 +1331,11 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     /// writer's transaction. Blocks are appended to: the newest block of a channel or inbox is filled up before a new
     /// one starts, so a channel or inbox costs one or two document writes however many entries it got.
     /// </summary>
-    private void Materialize()
+    private void Materialize(PendingState work)
     {
         var encoded = new ArrayBufferWriter<byte>(64 * 1024);
         var ends = new List<int>();
-        foreach ((string channelId, PendingChannel pending) in _committed.Channels)
+        foreach ((string channelId, PendingChannel pending) in work.Channels)
         {
             if (pending.Messages.Count > 0)
             {
@@ -1245,7 +1381,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             }
         }
 
-        foreach ((string user, PendingInbox pending) in _committed.Inboxes)
+        foreach ((string user, PendingInbox pending) in work.Inboxes)
         {
             encoded.ResetWrittenCount();
             ends.Clear();
@@ -1267,7 +1403,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             }
         }
 
-        foreach ((string user, Dictionary<string, MemberRow> rows) in _committed.Members)
+        foreach ((string user, Dictionary<string, MemberRow> rows) in work.Members)
         {
             foreach ((string channelId, MemberRow row) in rows)
             {
@@ -1275,7 +1411,6 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             }
         }
 
-        Journal.DeleteAll();
     }
 
     /// <summary>
