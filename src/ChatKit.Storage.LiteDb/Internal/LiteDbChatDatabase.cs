@@ -11,20 +11,23 @@ namespace ChatKit.Storage.LiteDb.Internal;
 
 /// <summary>
 /// The one LiteDB file of a host: opens it (lazily, or at host start through <see cref="LiteDbStartupService"/>),
-/// owns the single writer thread, and closes it.
+/// owns the writer thread and the maintenance thread, and closes it.
 /// </summary>
 /// <remarks>
 /// <para>Writes: every write of every store goes through <see cref="WriteAsync{T}"/> into one queue that one
 /// dedicated thread drains. The thread takes up to <see cref="LiteDbStorageOptions.MaxBatchSize"/> waiting writes,
-/// runs them inside one LiteDB transaction, commits, and only then completes their callers' tasks (group commit).
-/// LiteDB binds an explicit transaction to the thread that began it and writes its log pages synchronously in
-/// <c>Commit()</c>, so a completed write is in the file: a process killed after that keeps it; a process killed
-/// before keeps none of the batch, because LiteDB replays only transactions whose confirmation page reached the
-/// log.</para>
+/// runs them inside one LiteDB transaction, lets the participant (the message store) add what the batch recorded,
+/// commits, and only then completes their callers' tasks (group commit). LiteDB binds an explicit transaction to
+/// the thread that began it and writes its log pages synchronously in <c>Commit()</c>, so a completed write is in
+/// the file: a process killed after that keeps it; a process killed before keeps none of the batch, because LiteDB
+/// replays only transactions whose confirmation page reached the log.</para>
+/// <para>Maintenance: a second dedicated thread runs the participant's background work (folding the journal into the
+/// indexed layout) in its own transaction when it is due, concurrently with the writer's batches, and checkpoints
+/// the log. At close it runs once more after the writer's last batch.</para>
 /// <para>Reads run on the caller's thread outside any explicit transaction: LiteDB gives each of them a snapshot
 /// of the last committed transaction, so a read never sees a batch that is still running.</para>
-/// <para>If a batch fails, it is rolled back, the stores drop their writer-side caches, and its writes are retried
-/// one per transaction so that one bad write fails alone.</para>
+/// <para>If a batch fails, it is rolled back, the participant forgets what it did, and its writes are retried one
+/// per transaction so that one bad write fails alone.</para>
 /// </remarks>
 internal sealed class LiteDbChatDatabase : IDisposable
 {
