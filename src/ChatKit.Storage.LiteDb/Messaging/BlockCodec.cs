@@ -122,7 +122,7 @@ internal static class BlockCodec
         return at;
     }
 
-    private static void WriteVarint(ArrayBufferWriter<byte> writer, ulong value)
+    internal static void WriteVarint(ArrayBufferWriter<byte> writer, ulong value)
     {
         Span<byte> span = writer.GetSpan(10);
         int i = 0;
@@ -136,7 +136,7 @@ internal static class BlockCodec
         writer.Advance(i);
     }
 
-    private static ulong ReadVarint(ReadOnlySpan<byte> data, ref int offset)
+    internal static ulong ReadVarint(ReadOnlySpan<byte> data, ref int offset)
     {
         ulong value = 0;
         int shift = 0;
@@ -157,7 +157,7 @@ internal static class BlockCodec
         }
     }
 
-    private static void WriteString(ArrayBufferWriter<byte> writer, string value)
+    internal static void WriteString(ArrayBufferWriter<byte> writer, string value)
     {
         int length = Encoding.UTF8.GetByteCount(value);
         WriteVarint(writer, (ulong)length);
@@ -165,7 +165,7 @@ internal static class BlockCodec
         writer.Advance(length);
     }
 
-    private static string ReadString(ReadOnlySpan<byte> data, ref int offset)
+    internal static string ReadString(ReadOnlySpan<byte> data, ref int offset)
     {
         int length = checked((int)ReadVarint(data, ref offset));
         string value = Encoding.UTF8.GetString(data.Slice(offset, length));

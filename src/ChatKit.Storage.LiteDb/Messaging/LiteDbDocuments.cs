@@ -4,8 +4,9 @@ using LiteDB;
 namespace ChatKit.Storage.LiteDb.Messaging;
 
 /// <summary>
-/// How channels, membership rows, journal records and block documents are laid out as BSON (see
-/// <see cref="Internal.LiteDbCollections"/> for the collections; the entries inside blocks are <see cref="BlockCodec"/>'s).
+/// How channels, membership rows and block documents are laid out as BSON (see
+/// <see cref="Internal.LiteDbCollections"/> for the collections; the entries inside blocks are <see cref="BlockCodec"/>'s
+/// and journal records <see cref="JournalCodec"/>'s).
 /// Short field names: they are stored with every document.
 /// </summary>
 internal static class LiteDbDocuments
@@ -57,41 +58,6 @@ internal static class LiteDbDocuments
             memberIds, doc["s"].AsInt64, FromMs(doc["t"]), FromMs(doc["a"]));
     }
 
-    // --------------------------------------------------------------------------------------------- messages
-
-    /// <summary>A message's fields (a journal record adds its channel and position).</summary>
-    private static BsonDocument MessageEntry(ChatMessage message, bool deleted)
-    {
-        var doc = new BsonDocument
-        {
-            ["i"] = message.Id,
-            ["f"] = message.From,
-            ["d"] = message.Device,
-            ["cm"] = message.ClientMsgId,
-            ["t"] = Ms(message.SentAt),
-        };
-        if (deleted)
-        {
-            // A tombstone: the body and meta are gone from the file; the position stays taken.
-            doc["x"] = true;
-            return doc;
-        }
-
-        doc["b"] = message.Body;
-        if (message.MetaJson is not null)
-        {
-            doc["m"] = message.MetaJson;
-        }
-
-        return doc;
-    }
-
-    private static ChatMessage MessageEntry(BsonDocument doc, string channelId, long channelSeq) =>
-        new(doc["i"].AsInt64, channelId, channelSeq, doc["f"].AsString, doc["d"].AsString,
-            doc.TryGetValue("b", out BsonValue body) ? body.AsString : "",
-            doc.TryGetValue("m", out BsonValue meta) ? meta.AsString : null,
-            doc["cm"].AsString, FromMs(doc["t"]));
-
     // --------------------------------------------------------------------------------------------- members
 
     public static BsonDocument Member(string key, string channelId, MemberRow row) => new()
@@ -104,93 +70,9 @@ internal static class LiteDbDocuments
 
     public static MemberRow Member(BsonDocument doc) => new(doc["m"].AsBoolean, doc["r"].AsInt64);
 
-    // --------------------------------------------------------------------------------------------- journal
-
-    public const string RecordKind = "k";
-
-    public static BsonDocument MessageRecord(ChatMessage message, (string Low, string High)? createsDirect)
-    {
-        BsonDocument doc = MessageEntry(message, deleted: false);
-        doc[RecordKind] = "m";
-        doc["c"] = message.ChannelId;
-        doc["s"] = message.ChannelSeq;
-        if (createsDirect is (string low, string high))
-        {
-            doc["dl"] = low;
-            doc["dh"] = high;
-        }
-
-        return doc;
-    }
-
-    public static (ChatMessage Message, (string Low, string High)? CreatesDirect) MessageRecord(BsonDocument doc)
-    {
-        ChatMessage message = MessageEntry(doc, doc["c"].AsString, doc["s"].AsInt64);
-        return (message, doc.TryGetValue("dl", out BsonValue low) ? (low.AsString, doc["dh"].AsString) : null);
-    }
-
-    public static BsonDocument GroupRecord(string channelId, string name, string owner, IReadOnlyList<string> members, DateTimeOffset at) => new()
-    {
-        [RecordKind] = "g",
-        ["c"] = channelId,
-        ["n"] = name,
-        ["o"] = owner,
-        ["u"] = Strings(members),
-        ["t"] = Ms(at),
-    };
-
-    public static BsonDocument MembersRecord(string channelId, string actor, bool add, IReadOnlyList<string> users, DateTimeOffset at) => new()
-    {
-        [RecordKind] = "c",
-        ["c"] = channelId,
-        ["by"] = actor,
-        ["add"] = add,
-        ["u"] = Strings(users),
-        ["t"] = Ms(at),
-    };
-
-    public static BsonDocument ReadRecord(string user, string channelId, long upTo, DateTimeOffset at) => new()
-    {
-        [RecordKind] = "r",
-        ["u"] = user,
-        ["c"] = channelId,
-        ["s"] = upTo,
-        ["t"] = Ms(at),
-    };
-
-    public static BsonDocument DeleteRecord(string channelId, long channelSeq) => new()
-    {
-        [RecordKind] = "x",
-        ["c"] = channelId,
-        ["s"] = channelSeq,
-    };
-
-    public static string[] Strings(BsonValue value)
-    {
-        BsonArray array = value.AsArray;
-        string[] strings = new string[array.Count];
-        for (int i = 0; i < strings.Length; i++)
-        {
-            strings[i] = array[i].AsString;
-        }
-
-        return strings;
-    }
-
     // --------------------------------------------------------------------------------------------- shared
 
     public static long Ms(DateTimeOffset at) => at.ToUnixTimeMilliseconds();
 
     public static DateTimeOffset FromMs(BsonValue value) => DateTimeOffset.FromUnixTimeMilliseconds(value.AsInt64);
-
-    private static BsonArray Strings(IReadOnlyList<string> values)
-    {
-        var array = new BsonArray();
-        foreach (string value in values)
-        {
-            array.Add(value);
-        }
-
-        return array;
-    }
 }

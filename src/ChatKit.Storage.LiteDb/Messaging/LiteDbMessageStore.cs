@@ -55,7 +55,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
     // Writer-thread state (see remarks).
     private readonly PendingState _batch = new();
-    private readonly List<BsonDocument> _records = [];
+    private readonly ArrayBufferWriter<byte> _records = new(16 * 1024);
     private readonly Dictionary<string, ChannelState> _channels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, InboxBounds> _inboxes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MemberRow> _members = new(StringComparer.Ordinal);
@@ -726,7 +726,11 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
     private AppendedEntry[] ApplyMessage(ChatMessage message, (string Low, string High)? createsDirect)
     {
-        Record(() => MessageRecord(message, createsDirect));
+        if (!_replaying)
+        {
+            JournalCodec.WriteMessage(_records, message, createsDirect);
+        }
+
         ChannelState channel;
         if (createsDirect is (string low, string high))
         {
@@ -773,7 +777,11 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
     private List<AppendedEntry> ApplyGroup(string channelId, string name, string owner, string[] members, DateTimeOffset at)
     {
-        Record(() => GroupRecord(channelId, name, owner, members, at));
+        if (!_replaying)
+        {
+            JournalCodec.WriteGroup(_records, channelId, name, owner, members, at);
+        }
+
         var channel = new ChannelState(channelId, ChannelKind.Group, name, owner, members, at);
         _channels[channelId] = channel;
         _batch.Channel(channelId).Snapshot = channel.Snapshot();
@@ -790,7 +798,11 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
     private List<AppendedEntry> ApplyMembers(string channelId, string actor, bool add, string[] changed, DateTimeOffset at)
     {
-        Record(() => MembersRecord(channelId, actor, add, changed, at));
+        if (!_replaying)
+        {
+            JournalCodec.WriteMembers(_records, channelId, actor, add, changed, at);
+        }
+
         ChannelState channel = WriterChannel(channelId)
             ?? throw new InvalidDataException($"The journal references group '{channelId}', which is not in the file.");
         var members = new List<string>(channel.Members);
@@ -833,7 +845,11 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
     private InboxEntry ApplyRead(string user, string channelId, long upTo, DateTimeOffset at)
     {
-        Record(() => ReadRecord(user, channelId, upTo, at));
+        if (!_replaying)
+        {
+            JournalCodec.WriteRead(_records, user, channelId, upTo, at);
+        }
+
         string key = LiteDbKeys.Join(user, channelId);
         var row = new MemberRow(WriterMember(user, channelId)?.Member ?? true, upTo);
         _members[key] = row;
@@ -843,40 +859,46 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
     private void ApplyDelete(string channelId, long channelSeq)
     {
-        Record(() => DeleteRecord(channelId, channelSeq));
+        if (!_replaying)
+        {
+            JournalCodec.WriteDelete(_records, channelId, channelSeq);
+        }
+
         _batch.MarkDeleted(channelId, channelSeq);
     }
 
-    private void ApplyRecord(BsonDocument record)
+    /// <summary>Applies one journal document's records, in order (recovery).</summary>
+    private void ApplyRecords(ReadOnlySpan<byte> data)
     {
-        switch (record[RecordKind].AsString)
+        int offset = 0;
+        while (offset < data.Length)
         {
-            case "m":
-                (ChatMessage message, (string, string)? createsDirect) = MessageRecord(record);
-                ApplyMessage(message, createsDirect);
-                break;
-            case "g":
-                ApplyGroup(record["c"].AsString, record["n"].AsString, record["o"].AsString, Strings(record["u"]), FromMs(record["t"]));
-                break;
-            case "c":
-                ApplyMembers(record["c"].AsString, record["by"].AsString, record["add"].AsBoolean, Strings(record["u"]), FromMs(record["t"]));
-                break;
-            case "r":
-                ApplyRead(record["u"].AsString, record["c"].AsString, record["s"].AsInt64, FromMs(record["t"]));
-                break;
-            case "x":
-                ApplyDelete(record["c"].AsString, record["s"].AsInt64);
-                break;
-            default:
-                throw new InvalidDataException($"Unknown journal record kind '{record[RecordKind].AsString}'.");
-        }
-    }
-
-    private void Record(Func<BsonDocument> record)
-    {
-        if (!_replaying)
-        {
-            _records.Add(record());
+            byte kind = data[offset++];
+            switch (kind)
+            {
+                case JournalCodec.Message:
+                    (ChatMessage message, (string, string)? createsDirect) = JournalCodec.ReadMessage(data, ref offset);
+                    ApplyMessage(message, createsDirect);
+                    break;
+                case JournalCodec.Group:
+                    (string groupId, string name, string owner, string[] members, DateTimeOffset createdAt) = JournalCodec.ReadGroup(data, ref offset);
+                    ApplyGroup(groupId, name, owner, members, createdAt);
+                    break;
+                case JournalCodec.Members:
+                    (string channelId, string actor, bool add, string[] users, DateTimeOffset at) = JournalCodec.ReadMembers(data, ref offset);
+                    ApplyMembers(channelId, actor, add, users, at);
+                    break;
+                case JournalCodec.Read:
+                    (string user, string readChannel, long upTo, DateTimeOffset readAt) = JournalCodec.ReadRead(data, ref offset);
+                    ApplyRead(user, readChannel, upTo, readAt);
+                    break;
+                case JournalCodec.Delete:
+                    (string deleteChannel, long channelSeq) = JournalCodec.ReadDelete(data, ref offset);
+                    ApplyDelete(deleteChannel, channelSeq);
+                    break;
+                default:
+                    throw new InvalidDataException($"Unknown journal record kind {kind}; the file is corrupt or from a newer ChatKit.");
+            }
         }
     }
 
@@ -1143,27 +1165,25 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     /// <inheritdoc />
     void IWriterParticipant.BeforeCommit(LiteDatabase db)
     {
-        if (_records.Count == 0)
+        if (_records.WrittenCount == 0)
         {
             return;
         }
 
-        var records = new BsonArray();
-        records.AddRange(_records);
-        Journal.Insert(new BsonDocument { ["_id"] = _journalId + 1, ["r"] = records });
+        Journal.Insert(new BsonDocument { ["_id"] = _journalId + 1, ["b"] = _records.WrittenSpan.ToArray() });
     }
 
     /// <inheritdoc />
     void IWriterParticipant.AfterCommit()
     {
         bool due = false;
-        if (!_batch.IsEmpty || _records.Count > 0)
+        if (!_batch.IsEmpty || _records.WrittenCount > 0)
         {
             // One lock for both, so that the maintenance thread always sees the journal documents and the changes
             // they recorded together.
             lock (_gate)
             {
-                if (_records.Count > 0)
+                if (_records.WrittenCount > 0)
                 {
                     Interlocked.Increment(ref _journalId);
                 }
@@ -1184,7 +1204,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         }
 
         _batch.Clear();
-        _records.Clear();
+        _records.ResetWrittenCount();
 
         // Trimmed between batches only: a batch's own changes must stay in the caches until it commits.
         if (_channels.Count + _inboxes.Count + _members.Count > WriterCacheLimit)
@@ -1197,7 +1217,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     void IWriterParticipant.AfterRollback()
     {
         _batch.Clear();
-        _records.Clear();
+        _records.ResetWrittenCount();
         ClearWriterCaches();
     }
 
@@ -1518,10 +1538,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             long last = 0;
             foreach (BsonDocument doc in Journal.Query().OrderBy("_id").ToEnumerable())
             {
-                foreach (BsonValue record in doc["r"].AsArray)
-                {
-                    ApplyRecord(record.AsDocument);
-                }
+                ApplyRecords(doc["b"].AsBinary);
 
                 last = doc["_id"].AsInt64;
             }
