@@ -85,3 +85,43 @@ public sealed class BlockCodecTests
         Assert.Throws<InvalidDataException>(() => BlockCodec.ReadInboxEntry(writer.WrittenSpan, ref offset, (_, _) => null));
     }
 }
+
+public sealed class JournalCodecTests
+{
+    private static readonly DateTimeOffset At = new(2026, 1, 2, 3, 4, 5, 678, TimeSpan.Zero);
+
+    [Fact]
+    public void Every_record_kind_round_trips_in_order()
+    {
+        var message = new ChatMessage(99, "d:a:b", 12, "a", "phone", "hé 👋", """{"x":1}""", "cm", At);
+        var writer = new ArrayBufferWriter<byte>();
+        JournalCodec.WriteMessage(writer, message, ("a", "b"));
+        JournalCodec.WriteMessage(writer, message, null);
+        JournalCodec.WriteGroup(writer, "g-7", "Team ✨", "a", ["a", "b", "c"], At);
+        JournalCodec.WriteMembers(writer, "g-7", "a", add: false, ["c"], At.AddSeconds(1));
+        JournalCodec.WriteRead(writer, "b", "g-7", 41, At.AddSeconds(2));
+        JournalCodec.WriteDelete(writer, "g-7", 40);
+
+        ReadOnlySpan<byte> data = writer.WrittenSpan;
+        int offset = 0;
+        Assert.Equal(JournalCodec.Message, data[offset++]);
+        (ChatMessage first, (string, string)? direct) = JournalCodec.ReadMessage(data, ref offset);
+        Assert.Equal(("a", "b"), direct);
+        Assert.Equal((99L, "d:a:b", 12L, "hé 👋", """{"x":1}""", At), (first.Id, first.ChannelId, first.ChannelSeq, first.Body, first.MetaJson, first.SentAt));
+        Assert.Equal(JournalCodec.Message, data[offset++]);
+        Assert.Null(JournalCodec.ReadMessage(data, ref offset).CreatesDirect);
+        Assert.Equal(JournalCodec.Group, data[offset++]);
+        (string groupId, string name, string owner, string[] members, DateTimeOffset createdAt) = JournalCodec.ReadGroup(data, ref offset);
+        Assert.Equal(("g-7", "Team ✨", "a", At), (groupId, name, owner, createdAt));
+        Assert.Equal(["a", "b", "c"], members);
+        Assert.Equal(JournalCodec.Members, data[offset++]);
+        (string channelId, string actor, bool add, string[] users, DateTimeOffset at) = JournalCodec.ReadMembers(data, ref offset);
+        Assert.Equal(("g-7", "a", false, At.AddSeconds(1)), (channelId, actor, add, at));
+        Assert.Equal(["c"], users);
+        Assert.Equal(JournalCodec.Read, data[offset++]);
+        Assert.Equal(("b", "g-7", 41L, At.AddSeconds(2)), JournalCodec.ReadRead(data, ref offset));
+        Assert.Equal(JournalCodec.Delete, data[offset++]);
+        Assert.Equal(("g-7", 40L), JournalCodec.ReadDelete(data, ref offset));
+        Assert.Equal(data.Length, offset);
+    }
+}

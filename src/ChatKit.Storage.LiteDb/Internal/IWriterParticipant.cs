@@ -8,6 +8,9 @@ namespace ChatKit.Storage.LiteDb.Internal;
 /// </summary>
 internal interface IWriterParticipant
 {
+    /// <summary>Before the batch's transaction begins (it will see everything committed so far).</summary>
+    void BeforeBatch();
+
     /// <summary>Inside the batch's transaction, after its writes ran: write what the batch recorded.</summary>
     void BeforeCommit(LiteDatabase db);
 

@@ -306,6 +306,13 @@ internal sealed class LiteDbChatDatabase : IDisposable
                     $"ChatKit could not open the LiteDB database '{path}': it was written by a newer ChatKit (layout version {schema["v"].AsInt32}; this one reads up to {SchemaVersion}).");
             }
 
+            // Every collection exists before the writer and the maintenance thread start: LiteDB 5 can trip over a
+            // collection created by one transaction while another reads it ("page type must be collection page").
+            foreach (string collection in LiteDbCollections.All)
+            {
+                db.GetCollection(collection).EnsureIndex("_id", "$._id", unique: true);
+            }
+
             // History blocks by their newest message's time: the dedupe filter is rebuilt from the last window only.
             db.GetCollection(LiteDbCollections.Messages).EnsureIndex("t", "$.t");
         }
@@ -425,6 +432,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
         LiteDatabase db = _db!;
         try
         {
+            _participant?.BeforeBatch();
             db.BeginTrans();
             foreach (WriteOperation op in batch)
             {
@@ -464,6 +472,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
     {
         try
         {
+            _participant?.BeforeBatch();
             db.BeginTrans();
             op.Execute();
             _participant?.BeforeCommit(db);

@@ -45,12 +45,15 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     private readonly ChatKitOptions _options;
     private readonly LiteDbStorageOptions _storage;
 
-    // Committed changes not yet in the layout, in two layers: _committed (the writer adds each batch to it) and
-    // _materializing (older; frozen while the maintenance thread writes it into the layout). Both are swapped and
-    // changed only under the lock, and readers read them only under the lock.
+    // Committed changes not in the layout as the writer's transactions see it, in layers: _committed (the writer
+    // adds each batch to it), _materializing (older; frozen while the maintenance thread writes it into the layout)
+    // and _materialized (in the layout, but the writer's running transaction may have begun before that commit and
+    // not see it: it lets them go before it begins the next). All are swapped and changed only under the lock, and
+    // read only under the lock.
     private readonly object _gate = new();
     private PendingState _committed = new();
     private PendingState? _materializing;
+    private readonly List<PendingState> _materialized = [];
     private List<TaskCompletionSource>? _materializeWaiters;
 
     // Writer-thread state (see remarks).
@@ -1038,10 +1041,16 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             return cached;
         }
 
-        MemberRow? row;
+        MemberRow? row = null;
         lock (_gate)
         {
-            row = _committed.Member(user, channelId) ?? _materializing?.Member(user, channelId);
+            foreach (PendingState layer in NewestFirst())
+            {
+                if ((row = layer.Member(user, channelId)) is not null)
+                {
+                    break;
+                }
+            }
         }
 
         if (row is null && Members.FindById(key) is BsonDocument doc)
@@ -1161,6 +1170,16 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     }
 
     // ----------------------------------------------------------------------------------------------- the writer's hooks
+
+    /// <inheritdoc />
+    void IWriterParticipant.BeforeBatch()
+    {
+        lock (_gate)
+        {
+            // What is materialized by now is visible to the transaction about to begin.
+            _materialized.Clear();
+        }
+    }
 
     /// <inheritdoc />
     void IWriterParticipant.BeforeCommit(LiteDatabase db)
@@ -1302,6 +1321,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         lock (_gate)
         {
             _materializing = null;
+            _materialized.Add(work);
         }
 
         Interlocked.Increment(ref _materializations);
@@ -1324,11 +1344,21 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         {
             yield return _materializing;
         }
+
+        for (int i = _materialized.Count - 1; i >= 0; i--)
+        {
+            yield return _materialized[i];
+        }
     }
 
     /// <summary>The pending layers, oldest first (call under the lock).</summary>
     private IEnumerable<PendingState> OldestFirst()
     {
+        foreach (PendingState layer in _materialized)
+        {
+            yield return layer;
+        }
+
         if (_materializing is not null)
         {
             yield return _materializing;
