@@ -258,8 +258,13 @@ internal sealed class RedisFanout
 
                 while (jobs is { Length: > 0 })
                 {
-                    long maxJseq = await ApplyAsync(db, channel, jobs).ConfigureAwait(false);
-                    var acked = (RedisResult[])(await db.ScriptEvaluateAsync(Scripts.Ack, keys, [maxJseq, _ctx.Instance, ttl, batch, channel]).ConfigureAwait(false))!;
+                    (long maxJseq, Task delivered) = await ApplyAsync(db, channel, jobs).ConfigureAwait(false);
+
+                    // The entries are durable once appended: acknowledge while the bus publish is in flight, one wait
+                    // for both instead of two round trips one after the other.
+                    Task<RedisResult> ack = db.ScriptEvaluateAsync(Scripts.Ack, keys, [maxJseq, _ctx.Instance, ttl, batch, channel]);
+                    await Task.WhenAll(delivered, ack).ConfigureAwait(false);
+                    var acked = (RedisResult[])ack.Result!;
                     switch ((int)acked[0])
                     {
                         case 1:
@@ -310,8 +315,11 @@ internal sealed class RedisFanout
         run.Done.TrySetResult(outcome);
     }
 
-    /// <summary>Applies a batch of jobs to every recipient's inbox and delivers what was appended. Returns the last jseq.</summary>
-    private async Task<long> ApplyAsync(IDatabase db, string channel, RedisValue[] rawJobs)
+    /// <summary>
+    /// Applies a batch of jobs to every recipient's inbox and starts delivering what was appended. Returns the last
+    /// jseq and the delivery, which never fails.
+    /// </summary>
+    private async Task<(long MaxJseq, Task Delivered)> ApplyAsync(IDatabase db, string channel, RedisValue[] rawJobs)
     {
         var jobs = new Job[rawJobs.Length];
         var perUser = new Dictionary<string, List<int>>(StringComparer.Ordinal);
@@ -384,7 +392,6 @@ internal sealed class RedisFanout
         {
             var result = (RedisResult[])calls[u].Result!;
             var seqs = (RedisResult[])result[0]!;
-            var instances = (RedisResult[])result[1]!;
             List<int> indexes = perUser[users[u]];
             for (int k = 0; k < seqs.Length; k++)
             {
@@ -396,7 +403,7 @@ internal sealed class RedisFanout
                 }
             }
 
-            hints[users[u]] = instances.Length == 0 ? [] : instances.Select(r => (string)r!).Distinct(StringComparer.Ordinal).ToArray();
+            hints[users[u]] = DistinctInstances((RedisResult[])result[1]!);
         }
 
         if (waiters is not null)
@@ -407,24 +414,44 @@ internal sealed class RedisFanout
             }
         }
 
-        if (appended.Count > 0)
-        {
-            RouteHints.Current = hints;
-            try
-            {
-                await Listener.OnAppendedAsync(appended, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.ListenerFailed(_logger, ex);
-            }
-            finally
-            {
-                RouteHints.Current = null;
-            }
-        }
+        return (jobs[^1].Jseq, appended.Count == 0 ? Task.CompletedTask : DeliverAsync(appended, hints));
+    }
 
-        return jobs[^1].Jseq;
+    private async Task DeliverAsync(List<AppendedEntry> appended, Dictionary<string, string[]> hints)
+    {
+        RouteHints.Current = hints;
+        try
+        {
+            await Listener.OnAppendedAsync(appended, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.ListenerFailed(_logger, ex);
+        }
+    }
+
+    /// <summary>The node instances of a user's sessions (one per session, so usually repeated), each once.</summary>
+    private static string[] DistinctInstances(RedisResult[] instances)
+    {
+        switch (instances.Length)
+        {
+            case 0:
+                return [];
+            case 1:
+                return [(string)instances[0]!];
+            default:
+                var distinct = new List<string>(instances.Length);
+                foreach (RedisResult r in instances)
+                {
+                    string instance = (string)r!;
+                    if (!distinct.Contains(instance, StringComparer.Ordinal))
+                    {
+                        distinct.Add(instance);
+                    }
+                }
+
+                return [.. distinct];
+        }
     }
 
     private static RedisValue[] Tail(RedisResult[] result, int from)
