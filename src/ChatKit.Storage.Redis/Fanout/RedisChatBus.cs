@@ -117,14 +117,13 @@ internal sealed class RedisChatBus : IChatBus
             return;
         }
 
+        // Not awaited: the bus is only a wake-up, so waiting for Redis's reply would only hold the fan-out worker
+        // (one more wake-up of a thread per batch); a failure is logged, and sessions heal from the inbox.
         bool sharded = Sharded;
-        var publishes = new List<Task>(byInstance.Count);
         foreach ((string instance, List<AppendedEntry> list) in byInstance)
         {
-            publishes.Add(db.PublishAsync(_ctx.Keys.InstanceChannel(instance, sharded), BusCodec.EncodeEntries(list)));
+            LogIfFailed(db.PublishAsync(_ctx.Keys.InstanceChannel(instance, sharded), BusCodec.EncodeEntries(list)));
         }
-
-        await Task.WhenAll(publishes).ConfigureAwait(false);
     }
 
     public async ValueTask PublishFrameAsync(IReadOnlyList<string> users, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken = default)
@@ -177,6 +176,10 @@ internal sealed class RedisChatBus : IChatBus
         _receiver?.OnPresence(change);
         await PublishPresenceAsync(change).ConfigureAwait(false);
     }
+
+    private void LogIfFailed(Task publish) =>
+        publish.ContinueWith(static (t, logger) => Log.BackgroundFailed((ILogger)logger!, "bus publish", t.Exception!.GetBaseException()), _logger,
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private bool Sharded => _sharded ??= _ctx.Options.UseShardedPubSub ?? _ctx.Connection.IsCluster;
 

@@ -33,6 +33,10 @@ internal sealed class RedisFanout
     private readonly ConcurrentDictionary<string, byte> _retry = new(StringComparer.Ordinal);
     private readonly ulong[] _registeredSlots = new ulong[HashSlots.Count / 64];
     private readonly ConcurrentDictionary<(string Channel, long Jseq), TaskCompletionSource<List<AppendedEntry>>> _jobWaiters = new();
+
+    // How many RunForJobsAsync calls wait: ConcurrentDictionary.IsEmpty takes every lock of the dictionary, and the
+    // fan-out asks for every batch while there is almost never a waiter.
+    private int _waitingCalls;
     private IInboxAppendListener? _listener;
 
     public RedisFanout(RedisContext context, IServiceProvider services, ILogger<RedisFanout> logger)
@@ -107,6 +111,19 @@ internal sealed class RedisFanout
     /// applied by another worker were delivered by it; they are not returned.
     /// </summary>
     public async Task<IReadOnlyList<AppendedEntry>> RunForJobsAsync(string channel, long firstJseq, long lastJseq, RedisValue[]? owned)
+    {
+        Interlocked.Increment(ref _waitingCalls);
+        try
+        {
+            return await RunAndCollectAsync(channel, firstJseq, lastJseq, owned).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waitingCalls);
+        }
+    }
+
+    private async Task<IReadOnlyList<AppendedEntry>> RunAndCollectAsync(string channel, long firstJseq, long lastJseq, RedisValue[]? owned)
     {
         var waiters = new List<((string, long) Key, TaskCompletionSource<List<AppendedEntry>> Done)>();
         for (long j = firstJseq; j <= lastJseq; j++)
@@ -373,7 +390,7 @@ internal sealed class RedisFanout
         var appended = new List<AppendedEntry>(perUser.Count);
         List<AppendedEntry>?[]? forWaiters = null;
         TaskCompletionSource<List<AppendedEntry>>?[]? waiters = null;
-        if (!_jobWaiters.IsEmpty)
+        if (Volatile.Read(ref _waitingCalls) > 0)
         {
             for (int i = 0; i < jobs.Length; i++)
             {
