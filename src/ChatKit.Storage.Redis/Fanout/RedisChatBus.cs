@@ -117,12 +117,13 @@ internal sealed class RedisChatBus : IChatBus
             return;
         }
 
-        // Not awaited: the bus is only a wake-up, so waiting for Redis's reply would only hold the fan-out worker
-        // (one more wake-up of a thread per batch); a failure is logged, and sessions heal from the inbox.
+        // Fire and forget: the bus is only a wake-up, and sessions heal what it loses from the inbox. Waiting for
+        // Redis's reply (the number of receivers, unused) only held the fan-out worker and cost a thread pool hop
+        // per publish; a publish fails only with the connection, whose loss is logged.
         bool sharded = Sharded;
         foreach ((string instance, List<AppendedEntry> list) in byInstance)
         {
-            LogIfFailed(db.PublishAsync(_ctx.Keys.InstanceChannel(instance, sharded), BusCodec.EncodeEntries(list)));
+            await db.PublishAsync(_ctx.Keys.InstanceChannel(instance, sharded), BusCodec.EncodeEntries(list), CommandFlags.FireAndForget).ConfigureAwait(false);
         }
     }
 
@@ -176,10 +177,6 @@ internal sealed class RedisChatBus : IChatBus
         _receiver?.OnPresence(change);
         await PublishPresenceAsync(change).ConfigureAwait(false);
     }
-
-    private void LogIfFailed(Task publish) =>
-        publish.ContinueWith(static (t, logger) => Log.BackgroundFailed((ILogger)logger!, "bus publish", t.Exception!.GetBaseException()), _logger,
-            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private bool Sharded => _sharded ??= _ctx.Options.UseShardedPubSub ?? _ctx.Connection.IsCluster;
 

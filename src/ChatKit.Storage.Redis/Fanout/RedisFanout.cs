@@ -385,7 +385,7 @@ internal sealed class RedisFanout
                 [_ctx.Keys.User(user), _ctx.Keys.Inbox(user), _ctx.Keys.Applied(user), _ctx.Keys.UserChannels(user), _ctx.Keys.Sessions(user)], args);
         }
 
-        await Task.WhenAll(calls).ConfigureAwait(false);
+        await Replies.InOrderAsync(calls).ConfigureAwait(false);
 
         var appended = new List<AppendedEntry>(perUser.Count);
         List<AppendedEntry>?[]? forWaiters = null;
