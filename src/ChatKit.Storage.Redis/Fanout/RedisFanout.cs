@@ -279,7 +279,7 @@ internal sealed class RedisFanout
 
                     // The entries are durable once appended: acknowledge while the bus publish is in flight, one wait
                     // for both instead of two round trips one after the other.
-                    Task<RedisResult> ack = db.ScriptEvaluateAsync(Scripts.Ack, keys, [maxJseq, _ctx.Instance, ttl, batch, channel]);
+                    Task<RedisResult> ack = db.ScriptEvaluateAsync(Scripts.Ack, keys, [maxJseq, _ctx.Instance, ttl, batch, channel, jobs.Length]);
                     await Task.WhenAll(delivered, ack).ConfigureAwait(false);
                     var acked = (RedisResult[])ack.Result!;
                     switch ((int)acked[0])
