@@ -277,8 +277,8 @@ internal sealed class RedisFanout
                 {
                     (long maxJseq, Task delivered) = await ApplyAsync(db, channel, jobs).ConfigureAwait(false);
 
-                    // The entries are durable once appended: acknowledge while the bus publish is in flight, one wait
-                    // for both instead of two round trips one after the other.
+                    // The entries are durable once appended: acknowledge without waiting for the live delivery (its
+                    // publish is already on the wire), one wait for both instead of one after the other.
                     Task<RedisResult> ack = db.ScriptEvaluateAsync(Scripts.Ack, keys, [maxJseq, _ctx.Instance, ttl, batch, channel, jobs.Length]);
                     await Task.WhenAll(delivered, ack).ConfigureAwait(false);
                     var acked = (RedisResult[])ack.Result!;
@@ -334,7 +334,7 @@ internal sealed class RedisFanout
 
     /// <summary>
     /// Applies a batch of jobs to every recipient's inbox and starts delivering what was appended. Returns the last
-    /// jseq and the delivery, which never fails.
+    /// jseq and the delivery, which logs its own failures.
     /// </summary>
     private async Task<(long MaxJseq, Task Delivered)> ApplyAsync(IDatabase db, string channel, RedisValue[] rawJobs)
     {
