@@ -3,7 +3,8 @@
 // duration) in alternating order on a fresh host (and a fresh LiteDB file); the figures are medians over rounds.
 //
 //   dotnet run -c Release --project bench/ChatKit.StorageBench -- [--rounds 5] [--seconds 5] [--senders 64]
-//       [--retention 1000] [--scenarios direct,group10,group100] [--dir /tmp]
+//       [--retention 1000] [--scenarios direct,group10,group100] [--dir /tmp] [--stores InMemory,LiteDb]
+// (one store alone gives no ratio; it is for profiling)
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -26,7 +27,7 @@ foreach (string scenario in settings.Scenarios)
     {
         // Alternate which store goes first, so that drift of a shared machine does not favour one.
         string[] order = round % 2 == 0 ? ["InMemory", "LiteDb"] : ["LiteDb", "InMemory"];
-        foreach (string store in order)
+        foreach (string store in order.Where(settings.Stores.Contains))
         {
             (double rate, string note) = await RunAsync(scenario, store, settings);
             if (!results.TryGetValue((scenario, store), out List<double>? list))
@@ -43,7 +44,7 @@ foreach (string scenario in settings.Scenarios)
 Console.WriteLine();
 Console.WriteLine("| scenario | in-memory msg/s (median) | LiteDB msg/s (median) | LiteDB / in-memory | per-round ratios |");
 Console.WriteLine("|---|---:|---:|---:|---|");
-foreach (string scenario in settings.Scenarios)
+foreach (string scenario in settings.Stores.Length == 2 ? settings.Scenarios : [])
 {
     List<double> mem = results[(scenario, "InMemory")];
     List<double> lite = results[(scenario, "LiteDb")];
@@ -158,7 +159,7 @@ static async Task<long> LoadAsync(IChatEngine engine, List<(string From, string?
     return sent;
 }
 
-internal sealed record Settings(int Rounds, int Seconds, int Senders, int Retention, string[] Scenarios, string Directory)
+internal sealed record Settings(int Rounds, int Seconds, int Senders, int Retention, string[] Scenarios, string Directory, string[] Stores)
 {
     public static Settings Parse(string[] args)
     {
@@ -174,9 +175,10 @@ internal sealed record Settings(int Rounds, int Seconds, int Senders, int Retent
             int.Parse(Get("senders", "64"), CultureInfo.InvariantCulture),
             int.Parse(Get("retention", "1000"), CultureInfo.InvariantCulture),
             Get("scenarios", "direct,group10,group100").Split(','),
-            Get("dir", Path.GetTempPath()));
+            Get("dir", Path.GetTempPath()),
+            Get("stores", "InMemory,LiteDb").Split(','));
     }
 
     public override string ToString() =>
-        $"rounds={Rounds} seconds={Seconds} senders={Senders} retention={Retention} scenarios={string.Join(',', Scenarios)} dir={Directory}";
+        $"rounds={Rounds} seconds={Seconds} senders={Senders} retention={Retention} scenarios={string.Join(',', Scenarios)} stores={string.Join(',', Stores)} dir={Directory}";
 }

@@ -23,8 +23,10 @@ internal static class IChatKitBuilderExtensions
 
         if (string.Equals(storage, "LiteDb", StringComparison.OrdinalIgnoreCase))
         {
-            // Durable by default: one file in the working directory unless ChatKit:LiteDb:Path says otherwise.
-            return chat.AddLiteDbStorage(chatKit["LiteDb:Path"] is { Length: > 0 } path ? path : "chatkit.db");
+            // Durable by default: one file in the working directory unless ChatKit:LiteDb:Path says otherwise; the
+            // other ChatKit:LiteDb:* keys tune batching and materialization (docs/configuration.md).
+            IConfigurationSection liteDb = chatKit.GetSection("LiteDb");
+            return chat.AddLiteDbStorage(o => liteDb.Bind(o));
         }
 
         throw new InvalidOperationException($"ChatKit:Storage must be LiteDb or InMemory, not '{storage}'.");

@@ -1,7 +1,7 @@
 // Usage: CrashChild DBPATH
 // Opens ChatKit on LiteDB at DBPATH, prints "READY", then sends messages from 16 concurrent senders (1:1 and into
 // two groups of 10) forever, printing "ACK CHANNEL CHANNELSEQ ID" for each acknowledged one. The crash test kills
-// it with SIGKILL in the middle of the burst.
+// it with SIGKILL in the middle of the burst. The journal is folded into the layout often, so the kill may land there.
 using ChatKit;
 using ChatKit.Messaging;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,6 +15,11 @@ builder.Services.AddChatKit(o => o.RateLimit = new RateLimitOptions { Burst = 1_
 {
     o.Path = path;
     o.MaxBatchSize = 64;
+
+    // Fold the journal into the layout every few hundred entries, so that the kill lands in a materialization as
+    // often as in a journal write.
+    o.MaterializeAfterEntries = 500;
+    o.MaterializeInterval = TimeSpan.FromMilliseconds(50);
 });
 using IHost host = builder.Build();
 await host.StartAsync();

@@ -154,6 +154,26 @@ public abstract class MultiNodeTests(RedisDeployment redis) : IAsyncLifetime
         await c.StopAsync();
         Assert.Null(await fromD.ChooseNodeAsync());
     }
+
+    [Fact]
+    public async Task A_member_removed_and_added_back_has_the_group_listed_again_while_messages_arrive()
+    {
+        var bob = new SessionReader(await B.Sessions.OpenAsync("bob", "phone", 0));
+        string g = (await A.Engine.CreateGroupAsync("alice", "team", ["bob"])).Channel.Id;
+        await A.Engine.SendAsync(InGroup("alice", g, "m1", "first"));
+        await bob.WaitForAsync(r => r.Entries.Count == 2, what: "added and first");
+
+        await A.Engine.RemoveMembersAsync("alice", g, ["bob"]);
+        await bob.WaitForAsync(r => r.Entries.Count == 3, what: "removed");
+        Assert.DoesNotContain(await B.Engine.GetChannelsAsync("bob"), s => s.Channel.Id == g);
+
+        // Bob's inbox has applied jobs of this group before: only the entry that adds him may list it again.
+        await A.Engine.AddMembersAsync("alice", g, ["bob"]);
+        await A.Engine.SendAsync(InGroup("alice", g, "m2", "again"));
+        await bob.WaitForAsync(r => r.Entries.Count == 5, what: "added again and the next message");
+        Assert.Single(await B.Engine.GetChannelsAsync("bob"), s => s.Channel.Id == g);
+        Assert.Equal("again", SessionReader.Body(bob.Entries[4].Entry));
+    }
 }
 
 [Collection(StandaloneCollection.Name)]

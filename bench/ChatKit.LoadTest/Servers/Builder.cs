@@ -11,7 +11,7 @@ internal static class Builder
         {
             switch (target)
             {
-                case Target.ChatKit:
+                case Target.ChatKit or Target.ChatKitLiteDb:
                     if (!File.Exists(RepoPaths.ChatKitServerProject))
                     {
                         throw new InvalidOperationException(

@@ -98,7 +98,7 @@ internal sealed class Deployment : IAsyncDisposable
         };
         switch (target)
         {
-            case Target.ChatKit:
+            case Target.ChatKit or Target.ChatKitLiteDb:
             {
                 dotnetEnv["ASPNETCORE_ENVIRONMENT"] = "Development";
                 var args = new List<string>
@@ -106,7 +106,19 @@ internal sealed class Deployment : IAsyncDisposable
                     RepoPaths.OutputDll(RepoPaths.ChatKitServerProject), "--urls", urls,
                     "--ChatKit:RateLimit:PermitsPerSecond=1000000", "--ChatKit:RateLimit:Burst=1000000",
                 };
-                if (redis is null)
+                if (target == Target.ChatKitLiteDb)
+                {
+                    // A fresh file per start, so that every round measures the same (empty) database.
+                    string file = Path.Combine(Path.GetTempPath(), $"chatkit-loadtest-{port}.db");
+                    foreach (string stale in new[] { file, Path.ChangeExtension(file, null) + "-log.db", file + ".lock" })
+                    {
+                        File.Delete(stale);
+                    }
+
+                    args.Add("--ChatKit:Storage=LiteDb");
+                    args.Add("--ChatKit:LiteDb:Path=" + file);
+                }
+                else if (redis is null)
                 {
                     args.Add("--ChatKit:Storage=" + options.ChatKitStorage);
                 }
@@ -163,7 +175,7 @@ internal sealed class Deployment : IAsyncDisposable
 
     public static IWireProtocol CreateProtocol(Target target, Uri httpBase, LaunchOptions options, Uri? webSocketBase = null) => target switch
     {
-        Target.ChatKit => new ChatKitProtocol(httpBase, options.ChatKitPath, Http, webSocketBase),
+        Target.ChatKit or Target.ChatKitLiteDb => new ChatKitProtocol(httpBase, options.ChatKitPath, Http, webSocketBase),
         Target.SignalR => new SignalRProtocol(httpBase, "/hub"),
         Target.SocketIo => new SocketIoProtocol(httpBase),
         _ => new RelayProtocol(httpBase),

@@ -4,6 +4,9 @@ namespace ChatKit.LoadTest.Servers;
 internal enum Target
 {
     ChatKit,
+
+    /// <summary>The ChatKit sample server on its durable default (LiteDB, a fresh file per start).</summary>
+    ChatKitLiteDb,
     SignalR,
     SocketIo,
     Relay,
@@ -14,15 +17,17 @@ internal static class TargetNames
     public static Target Parse(string name) => name.ToLowerInvariant() switch
     {
         "chatkit" => Target.ChatKit,
+        "chatkit-litedb" => Target.ChatKitLiteDb,
         "signalr" => Target.SignalR,
         "socketio" or "socket.io" => Target.SocketIo,
         "relay" => Target.Relay,
-        _ => throw new ArgumentException($"Unknown target '{name}': use chatkit, signalr, socketio or relay."),
+        _ => throw new ArgumentException($"Unknown target '{name}': use chatkit, chatkit-litedb, signalr, socketio or relay."),
     };
 
     public static string Name(this Target target) => target switch
     {
         Target.ChatKit => "chatkit",
+        Target.ChatKitLiteDb => "chatkit-litedb",
         Target.SignalR => "signalr",
         Target.SocketIo => "socketio",
         _ => "relay",

@@ -24,6 +24,21 @@ public sealed class LiteDbStorageOptions
     public int QueueCapacity { get; set; } = 8192;
 
     /// <summary>
+    /// How long committed writes may stay only in the journal before they are folded into the indexed layout
+    /// (history, inbox and dedupe blocks). They are durable either way; folding many writes at once is what makes a
+    /// busy inbox cost one document write per interval instead of one per message. Longer intervals write less and
+    /// hold more in memory. Default 2 s.
+    /// </summary>
+    public TimeSpan MaterializeInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Pending messages, inbox entries and other rows above which the writer folds the journal into the layout
+    /// before <see cref="MaterializeInterval"/> has passed: the bound on the memory that pending writes hold (about
+    /// 100 bytes each, plus message bodies). Default 200,000.
+    /// </summary>
+    public int MaterializeAfterEntries { get; set; } = 200_000;
+
+    /// <summary>
     /// Size of the write-ahead log, in bytes, above which the writer copies it into the database file and truncates
     /// it even if readers are active (LiteDB's own checkpoint gives way to readers). Default 64 MiB.
     /// </summary>

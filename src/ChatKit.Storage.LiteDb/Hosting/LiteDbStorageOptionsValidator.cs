@@ -23,6 +23,16 @@ internal sealed class LiteDbStorageOptionsValidator : IValidateOptions<LiteDbSto
             errors.Add("ChatKit:LiteDb:QueueCapacity must be 1–10,000,000.");
         }
 
+        if (options.MaterializeInterval <= TimeSpan.Zero || options.MaterializeInterval > TimeSpan.FromMinutes(10))
+        {
+            errors.Add("ChatKit:LiteDb:MaterializeInterval must be more than zero and at most 10 minutes.");
+        }
+
+        if (options.MaterializeAfterEntries is < 1 or > 100_000_000)
+        {
+            errors.Add("ChatKit:LiteDb:MaterializeAfterEntries must be 1–100,000,000.");
+        }
+
         if (options.CheckpointLogBytes < 1024 * 1024)
         {
             errors.Add("ChatKit:LiteDb:CheckpointLogBytes must be at least 1 MiB.");

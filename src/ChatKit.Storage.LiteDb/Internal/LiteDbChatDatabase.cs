@@ -11,40 +11,45 @@ namespace ChatKit.Storage.LiteDb.Internal;
 
 /// <summary>
 /// The one LiteDB file of a host: opens it (lazily, or at host start through <see cref="LiteDbStartupService"/>),
-/// owns the single writer thread, and closes it.
+/// owns the writer thread and the maintenance thread, and closes it.
 /// </summary>
 /// <remarks>
 /// <para>Writes: every write of every store goes through <see cref="WriteAsync{T}"/> into one queue that one
 /// dedicated thread drains. The thread takes up to <see cref="LiteDbStorageOptions.MaxBatchSize"/> waiting writes,
-/// runs them inside one LiteDB transaction, commits, and only then completes their callers' tasks (group commit).
-/// LiteDB binds an explicit transaction to the thread that began it and writes its log pages synchronously in
-/// <c>Commit()</c>, so a completed write is in the file: a process killed after that keeps it; a process killed
-/// before keeps none of the batch, because LiteDB replays only transactions whose confirmation page reached the
-/// log.</para>
+/// runs them inside one LiteDB transaction, lets the participant (the message store) add what the batch recorded,
+/// commits, and only then completes their callers' tasks (group commit). LiteDB binds an explicit transaction to
+/// the thread that began it and writes its log pages synchronously in <c>Commit()</c>, so a completed write is in
+/// the file: a process killed after that keeps it; a process killed before keeps none of the batch, because LiteDB
+/// replays only transactions whose confirmation page reached the log.</para>
+/// <para>Maintenance: a second dedicated thread runs the participant's background work (folding the journal into the
+/// indexed layout) in its own transaction when it is due, concurrently with the writer's batches, and checkpoints
+/// the log. At close it runs once more after the writer's last batch.</para>
 /// <para>Reads run on the caller's thread outside any explicit transaction: LiteDB gives each of them a snapshot
 /// of the last committed transaction, so a read never sees a batch that is still running.</para>
-/// <para>If a batch fails, it is rolled back, the stores drop their writer-side caches, and its writes are retried
-/// one per transaction so that one bad write fails alone.</para>
+/// <para>If a batch fails, it is rolled back, the participant forgets what it did, and its writes are retried one
+/// per transaction so that one bad write fails alone.</para>
 /// </remarks>
 internal sealed class LiteDbChatDatabase : IDisposable
 {
     /// <summary>The version of the document layout this code writes; a file with a newer one is refused.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     private const string MetaCollection = "meta";
-    private const int CheckpointCheckEveryBatches = 32;
+    private static readonly TimeSpan MaintenanceRetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly LiteDbStorageOptions _options;
     private readonly ILogger _logger;
     private readonly object _openGate = new();
-    private readonly List<Action> _writerResets = [];
+    private IWriterParticipant? _participant;
     private readonly Channel<WriteOperation> _queue;
     private LiteDatabase? _db;
     private FileStream? _lock;
     private Thread? _writer;
+    private Thread? _maintainer;
+    private readonly SemaphoreSlim _maintenanceSignal = new(0);
+    private volatile bool _closing;
     private string? _fullPath;
     private bool _disposed;
-    private int _batchesSinceCheckpointCheck;
     private long _committedBatches;
 
     public LiteDbChatDatabase(IOptions<LiteDbStorageOptions> options, ILogger<LiteDbChatDatabase> logger)
@@ -59,6 +64,9 @@ internal sealed class LiteDbChatDatabase : IDisposable
             FullMode = BoundedChannelFullMode.Wait,
         });
     }
+
+    /// <summary>The storage options.</summary>
+    public LiteDbStorageOptions Options => _options;
 
     /// <summary>The full path of the database file.</summary>
     public string FullPath => _fullPath ?? System.IO.Path.GetFullPath(_options.Path);
@@ -78,14 +86,15 @@ internal sealed class LiteDbChatDatabase : IDisposable
             System.IO.Path.GetFileNameWithoutExtension(path) + "-log" + System.IO.Path.GetExtension(path));
 
     /// <summary>
-    /// Registers a writer-side cache to drop when a batch is rolled back (its contents may describe writes that
-    /// never committed). Called by the stores at construction.
+    /// Registers the one store that keeps writer-side state across a batch (the message store): it hears about every
+    /// commit and rollback, and gets the writer between batches for its background work. Called at construction.
     /// </summary>
-    public void RegisterWriterReset(Action reset)
+    public void RegisterParticipant(IWriterParticipant participant)
     {
-        lock (_writerResets)
+        ArgumentNullException.ThrowIfNull(participant);
+        if (Interlocked.CompareExchange(ref _participant, participant, null) is not null)
         {
-            _writerResets.Add(reset);
+            throw new InvalidOperationException($"The LiteDB database '{FullPath}' already has a message store; one database serves one.");
         }
     }
 
@@ -140,6 +149,8 @@ internal sealed class LiteDbChatDatabase : IDisposable
             _db = db;
             _writer = new Thread(RunWriter) { IsBackground = true, Name = "ChatKit LiteDB writer" };
             _writer.Start();
+            _maintainer = new Thread(RunMaintenance) { IsBackground = true, Name = "ChatKit LiteDB maintenance" };
+            _maintainer.Start();
             Log.Opened(_logger, path, started.ElapsedMilliseconds);
             return db;
         }
@@ -185,6 +196,12 @@ internal sealed class LiteDbChatDatabase : IDisposable
 
         _queue.Writer.TryComplete();
         _writer?.Join();
+
+        // After the last batch: the participant's final maintenance (everything pending folded in), then close.
+        _closing = true;
+        _maintenanceSignal.Release();
+        _maintainer?.Join();
+        _maintenanceSignal.Dispose();
         if (_db is not null)
         {
             _db.Dispose();
@@ -277,13 +294,27 @@ internal sealed class LiteDbChatDatabase : IDisposable
 
                 meta.Insert(new BsonDocument { ["_id"] = "schema", ["v"] = SchemaVersion });
             }
+            else if (schema["v"].AsInt32 < SchemaVersion)
+            {
+                throw new InvalidOperationException(
+                    $"ChatKit could not open the LiteDB database '{path}': it was written by an earlier ChatKit (layout version {schema["v"].AsInt32}; " +
+                    $"this one reads version {SchemaVersion} only). Move it away to start empty.");
+            }
             else if (schema["v"].AsInt32 > SchemaVersion)
             {
                 throw new InvalidOperationException(
                     $"ChatKit could not open the LiteDB database '{path}': it was written by a newer ChatKit (layout version {schema["v"].AsInt32}; this one reads up to {SchemaVersion}).");
             }
 
-            db.GetCollection(LiteDbCollections.Dedupe).EnsureIndex("t", "$.t");
+            // Every collection exists before the writer and the maintenance thread start: LiteDB 5 can trip over a
+            // collection created by one transaction while another reads it ("page type must be collection page").
+            foreach (string collection in LiteDbCollections.All)
+            {
+                db.GetCollection(collection).EnsureIndex("_id", "$._id", unique: true);
+            }
+
+            // History blocks by their newest message's time: the dedupe filter is rebuilt from the last window only.
+            db.GetCollection(LiteDbCollections.Messages).EnsureIndex("t", "$.t");
         }
         catch (InvalidOperationException)
         {
@@ -330,7 +361,6 @@ internal sealed class LiteDbChatDatabase : IDisposable
                 }
 
                 batch.Clear();
-                MaybeCheckpoint();
             }
             catch (Exception ex)
             {
@@ -346,17 +376,70 @@ internal sealed class LiteDbChatDatabase : IDisposable
         }
     }
 
+    /// <summary>Wakes the maintenance thread: the participant has work due now.</summary>
+    public void RequestMaintenance()
+    {
+        if (_maintenanceSignal.CurrentCount == 0)
+        {
+            _maintenanceSignal.Release();
+        }
+    }
+
+    /// <summary>
+    /// The maintenance thread: runs the participant's background work (in its own transaction, concurrently with
+    /// the writer's batches, so that a long materialization never holds up a commit) when it is due, and checkpoints
+    /// the log. At close it runs once more and stops.
+    /// </summary>
+    private void RunMaintenance()
+    {
+        while (true)
+        {
+            bool closing = _closing;
+            TimeSpan? due = _participant?.MaintenanceDueIn(closing);
+            if (due is null && closing)
+            {
+                return;
+            }
+
+            if (due is TimeSpan wait && wait > TimeSpan.Zero || due is null)
+            {
+                _maintenanceSignal.Wait(due ?? Timeout.InfiniteTimeSpan);
+                continue;
+            }
+
+            try
+            {
+                _participant!.Maintain(_db!);
+                MaybeCheckpoint();
+            }
+            catch (Exception ex)
+            {
+                // The participant rolled its transaction back and kept its state; retry later, not in a tight loop,
+                // and give up at close (what is pending stays in the journal for the next open).
+                Log.WriterFailed(_logger, ex);
+                if (closing)
+                {
+                    return;
+                }
+
+                _maintenanceSignal.Wait(MaintenanceRetryDelay);
+            }
+        }
+    }
+
     private void ExecuteBatch(List<WriteOperation> batch)
     {
         LiteDatabase db = _db!;
         try
         {
+            _participant?.BeforeBatch();
             db.BeginTrans();
             foreach (WriteOperation op in batch)
             {
                 op.Execute();
             }
 
+            _participant?.BeforeCommit(db);
             db.Commit();
         }
         catch (Exception ex)
@@ -377,6 +460,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
             return;
         }
 
+        _participant?.AfterCommit();
         Interlocked.Increment(ref _committedBatches);
         foreach (WriteOperation op in batch)
         {
@@ -388,8 +472,10 @@ internal sealed class LiteDbChatDatabase : IDisposable
     {
         try
         {
+            _participant?.BeforeBatch();
             db.BeginTrans();
             op.Execute();
+            _participant?.BeforeCommit(db);
             db.Commit();
         }
         catch (Exception ex)
@@ -399,6 +485,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
             return;
         }
 
+        _participant?.AfterCommit();
         Interlocked.Increment(ref _committedBatches);
         op.Complete();
     }
@@ -414,25 +501,14 @@ internal sealed class LiteDbChatDatabase : IDisposable
             Log.WriterFailed(_logger, ex);
         }
 
-        lock (_writerResets)
-        {
-            foreach (Action reset in _writerResets)
-            {
-                reset();
-            }
-        }
+        _participant?.AfterRollback();
     }
 
     private void MaybeCheckpoint()
     {
         // LiteDB checkpoints by itself at 1,000 log pages, but only when no reader is active at that moment; under
-        // steady reads the log could grow without bound. Past the configured size, force it (it waits for readers).
-        if (++_batchesSinceCheckpointCheck < CheckpointCheckEveryBatches)
-        {
-            return;
-        }
-
-        _batchesSinceCheckpointCheck = 0;
+        // steady reads the log could grow without bound. Past the configured size, force it (it waits for readers
+        // and for the writer's transaction, so it runs here, on the maintenance thread, after a materialization).
         var log = new FileInfo(LogPath);
         if (log.Exists && log.Length > _options.CheckpointLogBytes)
         {

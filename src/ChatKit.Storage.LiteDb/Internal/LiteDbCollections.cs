@@ -7,20 +7,24 @@ namespace ChatKit.Storage.LiteDb.Internal;
 /// </summary>
 internal static class LiteDbCollections
 {
-    /// <summary><c>_id</c> = channel id; kind, name, owner, members in join order, created at.</summary>
+    /// <summary><c>_id</c> = channel id; kind, name, owner, members in join order, created at, last <c>channelSeq</c>
+    /// and activity.</summary>
     public const string Channels = "channels";
 
-    /// <summary><c>_id</c> = <c>CHANNEL|SEQ</c>; the message. Deleted messages stay as small tombstones so that a
-    /// <c>channelSeq</c> is never reused and inbox entries that reference them still resolve.</summary>
+    /// <summary><c>_id</c> = <c>CHANNEL|SEQ</c>: a block of up to 64 consecutive messages from <c>SEQ</c> on, and its
+    /// newest message's time (indexed). Deleted messages stay as small tombstones so that a <c>channelSeq</c> is never
+    /// reused and inbox entries that reference them still resolve. The history is also the dedupe index: every
+    /// message keeps its sender and <c>clientMsgId</c>.</summary>
     public const string Messages = "messages";
 
-    /// <summary><c>_id</c> = <c>USER|SEQ</c>; an inbox entry. A message entry references the message by
-    /// (channel, <c>channelSeq</c>) instead of copying it into every member's inbox.</summary>
+    /// <summary><c>_id</c> = <c>USER|SEQ</c>: a block of up to 256 consecutive inbox entries from <c>SEQ</c> on; the
+    /// newest block also records the first kept <c>seq</c>. A message entry references the message by (channel,
+    /// <c>channelSeq</c>) instead of copying it into every member's inbox.</summary>
     public const string Inbox = "inbox";
 
-    /// <summary><c>_id</c> = <c>SENDER|CHANNEL|CLIENTMSGID</c>; the message's <c>channelSeq</c> and the time, indexed
-    /// for pruning after the dedupe window.</summary>
-    public const string Dedupe = "dedupe";
+    /// <summary><c>_id</c> = a number in commit order: the records of one write batch that are not yet in the other
+    /// collections (see <c>LiteDbMessageStore</c>). Replayed when the file is opened.</summary>
+    public const string Journal = "journal";
 
     /// <summary><c>_id</c> = <c>USER|CHANNEL</c>: the user → channels index, with the read mark and whether the user
     /// is still a member (a read mark outlives leaving the group, as in the in-memory store).</summary>
@@ -33,5 +37,5 @@ internal static class LiteDbCollections
     public const string Meta = "meta";
 
     /// <summary>Every collection ChatKit writes.</summary>
-    public static readonly string[] All = [Channels, Messages, Inbox, Dedupe, Members, PushTokens, Meta];
+    public static readonly string[] All = [Channels, Messages, Inbox, Members, PushTokens, Journal, Meta];
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LiteDB;
 
 namespace ChatKit.Storage.LiteDb.Internal;
 
@@ -37,6 +38,13 @@ internal static class LiteDbKeys
 
     /// <summary>The first key that starts with <c>PREFIX|</c>.</summary>
     public static string PrefixStart(string prefix) => prefix + "|";
+
+    /// <summary>
+    /// <c>_id</c> between two keys (inclusive). Parameterized, because LiteDB's <c>Query.Between</c> writes the values
+    /// into the expression's text, and every new text is parsed and compiled to a delegate again (it was most of the
+    /// writer's time).
+    /// </summary>
+    public static BsonExpression IdBetween(string from, string to) => BsonExpression.Create("$._id BETWEEN @0 AND @1", from, to);
 
     /// <summary>A key after every key that starts with <c>PREFIX|</c> (ids are ASCII).</summary>
     public static string PrefixEnd(string prefix) => prefix + "|\uffff";

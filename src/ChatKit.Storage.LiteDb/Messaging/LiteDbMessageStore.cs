@@ -1,35 +1,77 @@
+using System.Buffers;
+using System.Diagnostics;
 using ChatKit.Messaging;
+using ChatKit.Storage.LiteDb.Hosting;
 using ChatKit.Storage.LiteDb.Internal;
 using ChatKit.Sync;
 using LiteDB;
 using Microsoft.Extensions.Options;
+using static ChatKit.Storage.LiteDb.Messaging.LiteDbDocuments;
 
 namespace ChatKit.Storage.LiteDb.Messaging;
 
 /// <summary>
-/// The <see cref="IMessageStore"/> on one LiteDB file (see <see cref="LiteDbCollections"/> for the layout and
-/// <see cref="LiteDbChatDatabase"/> for transactions and group commit). Same semantics as the in-memory store.
+/// The <see cref="IMessageStore"/> on one LiteDB file. Same semantics as the in-memory store.
 /// </summary>
 /// <remarks>
-/// Writes run on the writer thread. There they keep small caches of what they would otherwise read for every
-/// message (a channel's members and last <c>channelSeq</c>, an inbox's bounds); the caches are the writer's own,
-/// describe the transaction in progress, and are dropped when a transaction rolls back. Reads never use them: they
-/// read the last committed state from the file.
+/// <para><b>Why a journal.</b> A LiteDB document write costs tens of microseconds on the one writer thread, and a send
+/// changes the history, a dedupe key and one inbox per member: written document by document, a group of 100 costs
+/// more than a hundred writes per message. So a write is made durable as one <i>record</i> in the batch's journal
+/// document (one insert per transaction, whatever the batch holds; see <see cref="LiteDbChatDatabase"/> for group
+/// commit), and its effects are kept in memory (<see cref="PendingState"/>) until they are folded into the indexed
+/// layout in bulk (<see cref="Materialize"/>): history, inboxes and dedupe keys as blocks of consecutive entries,
+/// so that a busy inbox or channel costs one document write per materialization instead of one per entry. The
+/// journal documents folded in are deleted in the same transaction, so after a crash the file holds every
+/// committed write exactly once: either in the layout, or as a journal record that the next open replays.</para>
+/// <para><b>Writer state.</b> Writes run on the writer thread. They decide against small caches of what they would
+/// otherwise read for every message (a channel's members and last <c>channelSeq</c>, an inbox's bounds, read marks);
+/// the caches include the running batch, are trimmed only between batches, and are dropped when a batch rolls back.
+/// A write is split into its checks and its effect (<c>Apply…</c>); the effect is what the journal records, and
+/// replaying the records in order on the same file state gives the same sequence numbers.</para>
+/// <para><b>Reads</b> run on the caller's thread: they take the pending changes first (under a short lock) and the
+/// file after, so that a materialization in between shows them the data twice, never not at all.</para>
 /// </remarks>
-internal sealed class LiteDbMessageStore : IMessageStore
+internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 {
+    /// <summary>Messages per history block.</summary>
+    internal const int MessageBlockSize = 64;
+
+    /// <summary>Entries per inbox block.</summary>
+    internal const int InboxBlockSize = 256;
+
     private const int WriterCacheLimit = 100_000;
-    private const int DedupePruneBatch = 2_000;
-    private static readonly TimeSpan DedupePruneInterval = TimeSpan.FromSeconds(10);
 
     private readonly LiteDbChatDatabase _database;
     private readonly ChatKitOptions _options;
+    private readonly LiteDbStorageOptions _storage;
+
+    // Committed changes not in the layout as the writer's transactions see it, in layers: _committed (the writer
+    // adds each batch to it), _materializing (older; frozen while the maintenance thread writes it into the layout)
+    // and _materialized (in the layout, but the writer's running transaction may have begun before that commit and
+    // not see it: it lets them go before it begins the next). All are swapped and changed only under the lock, and
+    // read only under the lock.
+    private readonly object _gate = new();
+    private PendingState _committed = new();
+    private PendingState? _materializing;
+    private readonly List<PendingState> _materialized = [];
+    private List<TaskCompletionSource>? _materializeWaiters;
 
     // Writer-thread state (see remarks).
+    private readonly PendingState _batch = new();
+    private readonly ArrayBufferWriter<byte> _records = new(16 * 1024);
     private readonly Dictionary<string, ChannelState> _channels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, InboxBounds> _inboxes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MemberRow> _members = new(StringComparer.Ordinal);
     private readonly DedupeFilter _dedupeFilter = new();
-    private DateTimeOffset _lastDedupePrune = DateTimeOffset.MinValue;
+    private long _journalId;
+    private long _pendingSince;
+    private long _materializations;
+    private DateTimeOffset _latestWrite = DateTimeOffset.MinValue;
+    private bool _replaying;
+    private volatile bool _materializeNow;
+
+    private readonly object _recoveryGate = new();
+    private Task? _recovery;
 
     /// <summary>Creates the store over <paramref name="database"/>; opens nothing.</summary>
     public LiteDbMessageStore(LiteDbChatDatabase database, IOptions<ChatKitOptions> options)
@@ -38,22 +80,24 @@ internal sealed class LiteDbMessageStore : IMessageStore
         ArgumentNullException.ThrowIfNull(options);
         _database = database;
         _options = options.Value;
-        database.RegisterWriterReset(() =>
-        {
-            _channels.Clear();
-            _inboxes.Clear();
-        });
+        _storage = database.Options;
+        database.RegisterParticipant(this);
     }
 
-    private ILiteCollection<BsonDocument> Channels => _database.Db.GetCollection(LiteDbCollections.Channels);
+    /// <summary>Journal documents written (for tests).</summary>
+    internal long JournalDocuments => Interlocked.Read(ref _journalId);
 
-    private ILiteCollection<BsonDocument> Messages => _database.Db.GetCollection(LiteDbCollections.Messages);
+    private LiteDatabase Db => _database.Db;
 
-    private ILiteCollection<BsonDocument> Inbox => _database.Db.GetCollection(LiteDbCollections.Inbox);
+    private ILiteCollection<BsonDocument> Channels => Db.GetCollection(LiteDbCollections.Channels);
 
-    private ILiteCollection<BsonDocument> Dedupe => _database.Db.GetCollection(LiteDbCollections.Dedupe);
+    private ILiteCollection<BsonDocument> Messages => Db.GetCollection(LiteDbCollections.Messages);
 
-    private ILiteCollection<BsonDocument> Members => _database.Db.GetCollection(LiteDbCollections.Members);
+    private ILiteCollection<BsonDocument> Inbox => Db.GetCollection(LiteDbCollections.Inbox);
+
+    private ILiteCollection<BsonDocument> Members => Db.GetCollection(LiteDbCollections.Members);
+
+    private ILiteCollection<BsonDocument> Journal => Db.GetCollection(LiteDbCollections.Journal);
 
     // ----------------------------------------------------------------------------------------------- reads
 
@@ -61,7 +105,7 @@ internal sealed class LiteDbMessageStore : IMessageStore
     public ValueTask<ChatChannel?> GetChannelAsync(string channelId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(channelId);
-        return new(ReadChannel(channelId)?.Snapshot());
+        return Recovered(() => ReadChannel(channelId));
     }
 
     /// <inheritdoc />
@@ -69,33 +113,29 @@ internal sealed class LiteDbMessageStore : IMessageStore
     {
         ArgumentNullException.ThrowIfNull(channelId);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        long lastSeq = LastSeq(channelId, out _);
-        long end = Math.Min(beforeSeq ?? long.MaxValue, lastSeq + 1); // exclusive
-        if (end <= 1)
+        return Recovered(() =>
         {
-            return new(new HistoryPage([], false));
-        }
-
-        var page = new List<ChatMessage>(Math.Min(limit, 64));
-        bool hasMore = false;
-        foreach (BsonDocument doc in Range(Messages, LiteDbKeys.Sequenced(channelId, 1), LiteDbKeys.Sequenced(channelId, end - 1), descending: true, int.MaxValue))
-        {
-            if (IsDeleted(doc))
+            var page = new List<ChatMessage>(Math.Min(limit, 64));
+            bool hasMore = false;
+            WalkHistory(channelId, beforeSeq ?? long.MaxValue, (message, deleted) =>
             {
-                continue;
-            }
+                if (deleted)
+                {
+                    return true;
+                }
 
-            if (page.Count == limit)
-            {
-                hasMore = true;
-                break;
-            }
+                if (page.Count == limit)
+                {
+                    hasMore = true;
+                    return false;
+                }
 
-            page.Add(ToMessage(doc));
-        }
-
-        page.Reverse();
-        return new(new HistoryPage(page, hasMore));
+                page.Add(message);
+                return true;
+            });
+            page.Reverse();
+            return new HistoryPage(page, hasMore);
+        });
     }
 
     /// <inheritdoc />
@@ -103,73 +143,374 @@ internal sealed class LiteDbMessageStore : IMessageStore
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
-
-        // The page first, the bounds after: each read sees its own committed snapshot, and bounds read later are
-        // never older than the page, so a page that misses trimmed entries always comes with a FirstSeq that makes
-        // the caller reset instead of skipping them.
-        var entries = new List<InboxEntry>();
-        if (limit > 0 && afterSeq < long.MaxValue)
-        {
-            foreach (BsonDocument doc in Range(Inbox, LiteDbKeys.Sequenced(user, Math.Max(afterSeq, 0) + 1), LiteDbKeys.RangeEnd(user), descending: false, limit))
-            {
-                entries.Add(ToEntry(doc));
-            }
-        }
-
-        InboxBounds bounds = ReadInboxBounds(user);
-        return new(new InboxPage(entries, new InboxState(bounds.Head, bounds.First)));
+        return Recovered(() => ReadInbox(user, afterSeq, limit));
     }
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<ChannelSummary>> GetUserChannelsAsync(string user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var list = new List<ChannelSummary>();
-        foreach (BsonDocument membership in Members.Find(Query.Between("_id", LiteDbKeys.PrefixStart(user), LiteDbKeys.PrefixEnd(user))).ToList())
+        return Recovered<IReadOnlyList<ChannelSummary>>(() =>
         {
-            if (!membership["m"].AsBoolean)
+            // Pending rows first, the file after (see remarks); pending rows are newer.
+            var rows = new Dictionary<string, MemberRow>(StringComparer.Ordinal);
+            lock (_gate)
             {
-                continue;
-            }
-
-            string channelId = membership["c"].AsString;
-            ChannelState? channel = ReadChannel(channelId);
-            if (channel is null)
-            {
-                continue;
-            }
-
-            long read = membership["r"].AsInt64;
-            long unread = 0;
-            if (read < channel.LastSeq)
-            {
-                foreach (BsonDocument doc in Range(Messages, LiteDbKeys.Sequenced(channelId, read + 1), LiteDbKeys.Sequenced(channelId, channel.LastSeq), descending: false, int.MaxValue))
+                foreach (PendingState layer in NewestFirst())
                 {
-                    if (!IsDeleted(doc) && !string.Equals(doc["f"].AsString, user, StringComparison.Ordinal))
+                    if (layer.Members.TryGetValue(user, out Dictionary<string, MemberRow>? pending))
+                    {
+                        foreach ((string channelId, MemberRow row) in pending)
+                        {
+                            rows.TryAdd(channelId, row);
+                        }
+                    }
+                }
+            }
+
+            foreach (BsonDocument doc in Members.Find(LiteDbKeys.IdBetween(LiteDbKeys.PrefixStart(user), LiteDbKeys.PrefixEnd(user))))
+            {
+                rows.TryAdd(doc["c"].AsString, Member(doc));
+            }
+
+            var list = new List<ChannelSummary>();
+            foreach ((string channelId, MemberRow row) in rows)
+            {
+                if (!row.Member || ReadChannel(channelId) is not ChatChannel channel)
+                {
+                    continue;
+                }
+
+                long unread = 0;
+                ChatMessage? last = null;
+                WalkHistory(channelId, channel.LastSeq + 1, (message, deleted) =>
+                {
+                    if (deleted)
+                    {
+                        return true;
+                    }
+
+                    last ??= message;
+                    if (message.ChannelSeq <= row.Read)
+                    {
+                        return false;
+                    }
+
+                    if (!string.Equals(message.From, user, StringComparison.Ordinal))
                     {
                         unread++;
                     }
-                }
+
+                    return true;
+                });
+                list.Add(new ChannelSummary(channel, row.Read, unread, last));
             }
 
-            ChatMessage? last = null;
-            if (channel.LastSeq > 0)
+            list.Sort(static (a, b) => b.Channel.LastActivityAt.CompareTo(a.Channel.LastActivityAt));
+            return list;
+        });
+    }
+
+    private ChatChannel? ReadChannel(string channelId)
+    {
+        lock (_gate)
+        {
+            foreach (PendingState layer in NewestFirst())
             {
-                foreach (BsonDocument doc in Range(Messages, LiteDbKeys.Sequenced(channelId, 1), LiteDbKeys.Sequenced(channelId, channel.LastSeq), descending: true, int.MaxValue))
+                if (layer.Channels.TryGetValue(channelId, out PendingChannel? pending) && pending.Snapshot is not null)
                 {
-                    if (!IsDeleted(doc))
+                    return pending.Snapshot;
+                }
+            }
+        }
+
+        BsonDocument? doc = Channels.FindById(channelId);
+        return doc is null ? null : Channel(doc);
+    }
+
+    /// <summary>
+    /// Walks a channel's history from the newest message before <paramref name="beforeSeq"/> backwards, tombstones
+    /// included, until <paramref name="visit"/> returns <see langword="false"/>.
+    /// </summary>
+    private void WalkHistory(string channelId, long beforeSeq, Func<ChatMessage, bool, bool> visit)
+    {
+        // Pending messages first (copied under the lock), then the file's blocks below the first pending one.
+        List<ChatMessage>? pending = null;
+        HashSet<long>? deleted = null;
+        long fileEnd = beforeSeq; // exclusive
+        lock (_gate)
+        {
+            foreach (PendingState layer in OldestFirst())
+            {
+                if (layer.Channels.TryGetValue(channelId, out PendingChannel? channel))
+                {
+                    if (channel.Messages.Count > 0)
                     {
-                        last = ToMessage(doc);
-                        break;
+                        long first = channel.Messages[0].ChannelSeq;
+                        long count = Math.Clamp(beforeSeq - first, 0, channel.Messages.Count);
+                        (pending ??= []).AddRange(channel.Messages.GetRange(0, (int)count));
+                        fileEnd = Math.Min(fileEnd, first);
+                    }
+
+                    if (channel.Deleted is not null)
+                    {
+                        (deleted ??= []).UnionWith(channel.Deleted);
                     }
                 }
             }
-
-            list.Add(new ChannelSummary(channel.Snapshot(), read, unread, last));
         }
 
-        list.Sort(static (a, b) => b.Channel.LastActivityAt.CompareTo(a.Channel.LastActivityAt));
-        return new(list);
+        if (pending is not null)
+        {
+            for (int i = pending.Count - 1; i >= 0; i--)
+            {
+                if (!visit(pending[i], deleted?.Contains(pending[i].ChannelSeq) == true))
+                {
+                    return;
+                }
+            }
+        }
+
+        WalkFileHistory(channelId, fileEnd, visit, deleted);
+    }
+
+    /// <summary>Walks the history in the file backwards from before <paramref name="endSeq"/> (see <see cref="WalkHistory"/>).</summary>
+    private void WalkFileHistory(string channelId, long endSeq, Func<ChatMessage, bool, bool> visit, HashSet<long>? deleted = null)
+    {
+        if (endSeq <= 1)
+        {
+            return;
+        }
+
+        foreach (BsonDocument block in Range(Messages, LiteDbKeys.RangeStart(channelId), LiteDbKeys.Sequenced(channelId, endSeq - 1), descending: true, int.MaxValue))
+        {
+            List<(ChatMessage Message, bool Deleted)> messages = DecodeMessages(block, channelId);
+            long start = LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
+            for (int i = (int)Math.Min(messages.Count - 1, endSeq - 1 - start); i >= 0; i--)
+            {
+                (ChatMessage message, bool isDeleted) = messages[i];
+                if (!visit(message, isDeleted || deleted?.Contains(message.ChannelSeq) == true))
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private InboxPage ReadInbox(string user, long afterSeq, int limit)
+    {
+        long after = Math.Max(afterSeq, 0);
+        bool wantEntries = limit > 0 && after < long.MaxValue;
+
+        // Pending entries first (copied under the lock), then the file's blocks below the first pending one.
+        long materializations = Interlocked.Read(ref _materializations);
+        List<InboxEntry>? pending = null;
+        long pendingFirstSeq = long.MaxValue;
+        var bounds = new InboxBounds { Head = 0, First = 1 };
+        lock (_gate)
+        {
+            // Older layer first: its entries come before the newer layer's, and the newer layer's bounds win.
+            foreach (PendingState layer in OldestFirst())
+            {
+                if (layer.Inboxes.TryGetValue(user, out PendingInbox? inbox))
+                {
+                    pendingFirstSeq = Math.Min(pendingFirstSeq, inbox.Entries[0].Seq);
+                    bounds.Head = inbox.Head;
+                    bounds.First = inbox.First;
+                }
+            }
+
+            foreach (PendingState layer in OldestFirst())
+            {
+                if (layer.Inboxes.TryGetValue(user, out PendingInbox? inbox))
+                {
+                    if (wantEntries)
+                    {
+                        long from = Math.Max(after + 1, Math.Max(bounds.First, inbox.Entries[0].Seq));
+                        int index = (int)Math.Min(from - inbox.Entries[0].Seq, inbox.Entries.Count);
+                        (pending ??= []).AddRange(inbox.Entries.GetRange(index, Math.Min(limit, inbox.Entries.Count - index)));
+                    }
+                }
+            }
+        }
+
+        InboxBounds file = ReadFileInboxBounds(user);
+        var entries = new List<InboxEntry>();
+        long fileFrom = Math.Max(after + 1, Math.Max(bounds.First, file.First));
+        if (wantEntries && fileFrom < pendingFirstSeq && fileFrom <= file.Head)
+        {
+            ReadFileInbox(user, fileFrom, pendingFirstSeq, limit, entries);
+        }
+
+        // A materialization since the pending entries were copied may have trimmed the inbox further: bounds read
+        // after the entries are never older than they are, so a caller that missed trimmed entries resets.
+        if (Interlocked.Read(ref _materializations) != materializations)
+        {
+            file = ReadFileInboxBounds(user);
+        }
+
+        long head = Math.Max(bounds.Head, file.Head);
+        long first = Math.Max(bounds.First, file.First);
+        if (pending is not null)
+        {
+            foreach (InboxEntry entry in pending)
+            {
+                if (entries.Count == limit)
+                {
+                    break;
+                }
+
+                entries.Add(entry);
+            }
+        }
+
+        entries.RemoveAll(e => e.Seq < first);
+        return new InboxPage(entries, new InboxState(head, first));
+    }
+
+    /// <summary>Adds the file's inbox entries from <paramref name="fromSeq"/> up to <paramref name="endSeq"/> (exclusive), ascending, until <paramref name="into"/> holds <paramref name="limit"/>.</summary>
+    private void ReadFileInbox(string user, long fromSeq, long endSeq, int limit, List<InboxEntry> into)
+    {
+        var resolver = new MessageResolver(this);
+        foreach (BsonDocument block in Range(Inbox, BlockKey(user, fromSeq, InboxBlockSize), LiteDbKeys.RangeEnd(user), descending: false, int.MaxValue))
+        {
+            long start = LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
+            byte[] data = block[BlockData].AsBinary;
+            int count = block[BlockCount].AsInt32;
+            int offset = 0;
+            for (int i = 0; i < count; i++)
+            {
+                long seq = start + i;
+                if (seq >= endSeq || into.Count == limit)
+                {
+                    return;
+                }
+
+                if (seq < fromSeq)
+                {
+                    BlockCodec.SkipInboxEntry(data, ref offset);
+                    continue;
+                }
+
+                into.Add(new InboxEntry(seq, BlockCodec.ReadInboxEntry(data, ref offset, resolver.Resolve)));
+            }
+        }
+    }
+
+    /// <summary>A history block's messages with their tombstone flags, the first <paramref name="count"/> at most.</summary>
+    private static List<(ChatMessage Message, bool Deleted)> DecodeMessages(BsonDocument block, string channelId, int count = int.MaxValue)
+    {
+        long start = LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
+        byte[] data = block[BlockData].AsBinary;
+        count = Math.Min(count, block[BlockCount].AsInt32);
+        var messages = new List<(ChatMessage, bool)>(count);
+        int offset = 0;
+        for (int i = 0; i < count; i++)
+        {
+            ChatMessage message = BlockCodec.ReadMessage(data, ref offset, channelId, start + i, out bool deleted);
+            messages.Add((message, deleted));
+        }
+
+        return messages;
+    }
+
+    /// <summary>An inbox's bounds in the file, from its newest block (which records the first kept <c>seq</c>).</summary>
+    private InboxBounds ReadFileInboxBounds(string user)
+    {
+        var bounds = new InboxBounds { Head = 0, First = 1 };
+        foreach (BsonDocument doc in Range(Inbox, LiteDbKeys.RangeStart(user), LiteDbKeys.RangeEnd(user), descending: true, 1))
+        {
+            bounds.Head = LiteDbKeys.ParseSequenced(doc["_id"].AsString).Seq + doc[BlockCount].AsInt32 - 1;
+            bounds.First = doc["f"].AsInt64;
+        }
+
+        return bounds;
+    }
+
+    /// <summary>An inbox's bounds as committed: pending if it has pending entries, else the file's.</summary>
+    private InboxBounds ReadInboxBounds(string user)
+    {
+        lock (_gate)
+        {
+            foreach (PendingState layer in NewestFirst())
+            {
+                if (layer.Inboxes.TryGetValue(user, out PendingInbox? inbox))
+                {
+                    return new InboxBounds { Head = inbox.Head, First = inbox.First };
+                }
+            }
+        }
+
+        return ReadFileInboxBounds(user);
+    }
+
+    /// <summary>A committed message by position (pending or in the file), tombstones included.</summary>
+    private ChatMessage? FindMessage(string channelId, long channelSeq)
+    {
+        lock (_gate)
+        {
+            foreach (PendingState layer in NewestFirst())
+            {
+                if (layer.Channels.TryGetValue(channelId, out PendingChannel? pending) && pending.Find(channelSeq) is ChatMessage message)
+                {
+                    return message;
+                }
+            }
+        }
+
+        BsonDocument? block = FindBlock(Messages, channelId, channelSeq, MessageBlockSize);
+        if (block is null)
+        {
+            return null;
+        }
+
+        int index = (int)(channelSeq - LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq);
+        List<(ChatMessage Message, bool Deleted)> messages = DecodeMessages(block, channelId, index + 1);
+        return index < messages.Count ? messages[index].Message : null;
+    }
+
+    /// <summary>The block of <paramref name="prefix"/> that holds <paramref name="seq"/>, if it is in the file.</summary>
+    private static BsonDocument? FindBlock(ILiteCollection<BsonDocument> collection, string prefix, long seq, int blockSize) =>
+        seq < 1 ? null : collection.FindById(BlockKey(prefix, seq, blockSize));
+
+    /// <summary>
+    /// The key of the block that holds <paramref name="seq"/>. Blocks of consecutive entries are filled before the
+    /// next starts, so they start at 1, 1 + size, 1 + 2 × size…: a position's block is known without a search.
+    /// </summary>
+    private static string BlockKey(string prefix, long seq, int blockSize) => LiteDbKeys.Sequenced(prefix, BlockStart(seq, blockSize));
+
+    private static long BlockStart(long seq, int blockSize) => (seq - 1) / blockSize * blockSize + 1;
+
+    /// <summary>Resolves inbox message references, keeping the last history block it read (pages hit few blocks).</summary>
+    private sealed class MessageResolver(LiteDbMessageStore store)
+    {
+        private string? _channelId;
+        private long _start;
+        private List<(ChatMessage Message, bool Deleted)>? _messages;
+
+        public ChatMessage? Resolve(string channelId, long channelSeq)
+        {
+            if (_messages is not null && string.Equals(channelId, _channelId, StringComparison.Ordinal)
+                && channelSeq >= _start && channelSeq < _start + _messages.Count)
+            {
+                return _messages[(int)(channelSeq - _start)].Message;
+            }
+
+            BsonDocument? block = FindBlock(store.Messages, channelId, channelSeq, MessageBlockSize);
+            if (block is not null)
+            {
+                _channelId = channelId;
+                _start = LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
+                _messages = DecodeMessages(block, channelId);
+                if (channelSeq < _start + _messages.Count)
+                {
+                    return _messages[(int)(channelSeq - _start)].Message;
+                }
+            }
+
+            // Materialized after this read began: still pending, or already in a newer block.
+            return store.FindMessage(channelId, channelSeq);
+        }
     }
 
     // ----------------------------------------------------------------------------------------------- writes
@@ -178,21 +519,21 @@ internal sealed class LiteDbMessageStore : IMessageStore
     public ValueTask<CommitResult> CommitAsync(MessageDraft draft, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
-        return new(_database.WriteAsync(() => Commit(draft), cancellationToken));
+        return WriteAsync(() => Commit(draft), cancellationToken);
     }
 
     /// <inheritdoc />
     public ValueTask<ChannelChangeResult> CreateGroupAsync(GroupDraft draft, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
-        return new(_database.WriteAsync(() => CreateGroup(draft), cancellationToken));
+        return WriteAsync(() => CreateGroup(draft), cancellationToken);
     }
 
     /// <inheritdoc />
     public ValueTask<ChannelChangeResult> ChangeMembersAsync(MembershipChange change, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(change);
-        return new(_database.WriteAsync(() => ChangeMembers(change), cancellationToken));
+        return WriteAsync(() => ChangeMembers(change), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -200,39 +541,51 @@ internal sealed class LiteDbMessageStore : IMessageStore
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(channelId);
-        return new(_database.WriteAsync(() => MarkRead(user, channelId, upTo, at), cancellationToken));
+        return WriteAsync(() => MarkRead(user, channelId, upTo, at), cancellationToken);
     }
 
     /// <inheritdoc />
     public ValueTask<bool> DeleteMessageAsync(string channelId, long channelSeq, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(channelId);
-        return new(_database.WriteAsync(() => DeleteMessage(channelId, channelSeq), cancellationToken));
+        return WriteAsync(() => DeleteMessage(channelId, channelSeq), cancellationToken);
+    }
+
+    /// <summary>Folds every change committed so far into the file's layout, and completes when that has committed (for tests).</summary>
+    internal async Task MaterializeAsync()
+    {
+        // A write of its own: every write before it has committed and is pending when it completes.
+        await WriteAsync(() => true, CancellationToken.None).ConfigureAwait(false);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            (_materializeWaiters ??= []).Add(done);
+            _materializeNow = true;
+        }
+
+        _database.RequestMaintenance();
+        await done.Task.ConfigureAwait(false);
     }
 
     private CommitResult Commit(MessageDraft draft)
     {
-        MaybePruneDedupe(draft.SentAt);
         string dedupeKey = LiteDbKeys.Join(draft.From, draft.ChannelId, draft.ClientMsgId);
         if (!_dedupeFilter.Loaded || _dedupeFilter.Saturated)
         {
             LoadDedupeFilter();
         }
 
-        BsonDocument? seen = _dedupeFilter.MightContain(dedupeKey) ? Dedupe.FindById(dedupeKey) : null;
-        if (seen is not null)
+        if (_dedupeFilter.MightContain(dedupeKey) && FindDedupe(dedupeKey, draft.From, draft.ChannelId, draft.ClientMsgId) is DedupeRow seen
+            && seen.At >= draft.SentAt - _options.DedupeWindow
+            && ((_batch.Channels.TryGetValue(draft.ChannelId, out PendingChannel? inBatch) ? inBatch.Find(seen.ChannelSeq) : null)
+                ?? FindMessage(draft.ChannelId, seen.ChannelSeq)) is ChatMessage first)
         {
-            BsonDocument? first = Messages.FindById(LiteDbKeys.Sequenced(draft.ChannelId, seen["s"].AsInt64));
-            if (first is not null && FromMs(seen["t"]) >= draft.SentAt - _options.DedupeWindow)
-            {
-                return new CommitResult(CommitStatus.Duplicate, ToMessage(first), []);
-            }
-
-            // Past the window (not pruned yet): the key is free again, as in the in-memory store.
-            Dedupe.Delete(dedupeKey);
+            // Past the window the key is free again, as in the in-memory store: the new message's key replaces it.
+            return new CommitResult(CommitStatus.Duplicate, first, []);
         }
 
         ChannelState? channel = WriterChannel(draft.ChannelId);
+        (string, string)? createsDirect = null;
         if (channel is null)
         {
             if (draft.DirectMembers is not (string low, string high))
@@ -247,49 +600,16 @@ internal sealed class LiteDbMessageStore : IMessageStore
                 return CommitResult.Failed(CommitStatus.NotMember);
             }
 
-            channel = new ChannelState(draft.ChannelId, ChannelKind.Direct, null, null, draft.SentAt);
-            channel.Members.Add(low);
-            if (!string.Equals(low, high, StringComparison.Ordinal))
-            {
-                channel.Members.Add(high);
-            }
-
-            Channels.Insert(channel.ToDocument());
-            foreach (string m in channel.Members)
-            {
-                SetMembership(m, channel.Id, member: true);
-            }
-
-            _channels[channel.Id] = channel;
+            createsDirect = (low, high);
         }
-
-        if (!draft.SkipMembershipCheck && !channel.Members.Contains(draft.From))
+        else if (!draft.SkipMembershipCheck && !channel.HasMember(draft.From))
         {
             return CommitResult.Failed(CommitStatus.NotMember);
         }
 
-        var message = new ChatMessage(draft.Id, channel.Id, channel.LastSeq + 1, draft.From, draft.Device,
+        var message = new ChatMessage(draft.Id, draft.ChannelId, (channel?.LastSeq ?? 0) + 1, draft.From, draft.Device,
             draft.Body, draft.MetaJson, draft.ClientMsgId, draft.SentAt);
-        Messages.Insert(ToDocument(message));
-        Dedupe.Insert(new BsonDocument
-        {
-            ["_id"] = dedupeKey,
-            ["s"] = message.ChannelSeq,
-            ["t"] = draft.SentAt.ToUnixTimeMilliseconds(),
-        });
-        _dedupeFilter.Add(dedupeKey);
-        channel.LastSeq = message.ChannelSeq;
-        channel.LastActivityAt = draft.SentAt;
-
-        var item = InboxItem.ForMessage(message);
-        var appended = new AppendedEntry[channel.Members.Count];
-        for (int i = 0; i < appended.Length; i++)
-        {
-            string member = channel.Members[i];
-            appended[i] = new AppendedEntry(member, Append(member, item, draft.SentAt));
-        }
-
-        return new CommitResult(CommitStatus.Committed, message, appended);
+        return new CommitResult(CommitStatus.Committed, message, ApplyMessage(message, createsDirect));
     }
 
     private ChannelChangeResult CreateGroup(GroupDraft draft)
@@ -299,19 +619,8 @@ internal sealed class LiteDbMessageStore : IMessageStore
             throw new InvalidOperationException($"Channel '{draft.ChannelId}' already exists; group ids must be unique.");
         }
 
-        var channel = new ChannelState(draft.ChannelId, ChannelKind.Group, draft.Name, draft.Owner, draft.CreatedAt);
-        channel.Members.AddRange(draft.Members);
-        Channels.Insert(channel.ToDocument());
-        _channels[channel.Id] = channel;
-        var appended = new List<AppendedEntry>(draft.Members.Count);
-        foreach (string member in draft.Members)
-        {
-            SetMembership(member, channel.Id, member: true);
-            var item = InboxItem.ForMember(channel.Id, member, added: true, draft.Owner, draft.CreatedAt);
-            appended.Add(new AppendedEntry(member, Append(member, item, draft.CreatedAt)));
-        }
-
-        return new ChannelChangeResult(CommitStatus.Committed, channel.Snapshot(), appended);
+        List<AppendedEntry> appended = ApplyGroup(draft.ChannelId, draft.Name, draft.Owner, [.. draft.Members], draft.CreatedAt);
+        return new ChannelChangeResult(CommitStatus.Committed, _channels[draft.ChannelId].Snapshot(), appended);
     }
 
     private ChannelChangeResult ChangeMembers(MembershipChange change)
@@ -322,7 +631,7 @@ internal sealed class LiteDbMessageStore : IMessageStore
             return ChannelChangeResult.Failed(CommitStatus.ChannelNotFound);
         }
 
-        if (!channel.Members.Contains(change.Actor))
+        if (!channel.HasMember(change.Actor))
         {
             return ChannelChangeResult.Failed(CommitStatus.NotMember);
         }
@@ -334,49 +643,18 @@ internal sealed class LiteDbMessageStore : IMessageStore
             return ChannelChangeResult.Failed(CommitStatus.Forbidden);
         }
 
-        var changed = change.Users.Where(u => channel.Members.Contains(u) != change.Add).ToList();
-        if (changed.Count == 0)
+        string[] changed = [.. change.Users.Where(u => channel.HasMember(u) != change.Add).Distinct(StringComparer.Ordinal)];
+        if (changed.Length == 0)
         {
             return new ChannelChangeResult(CommitStatus.Unchanged, channel.Snapshot(), []);
         }
 
-        if (change.Add && channel.Members.Count + changed.Count > change.MaxMembers)
+        if (change.Add && channel.Members.Length + changed.Length > change.MaxMembers)
         {
             return ChannelChangeResult.Failed(CommitStatus.TooManyMembers);
         }
 
-        foreach (string u in changed)
-        {
-            if (change.Add)
-            {
-                channel.Members.Add(u);
-            }
-            else
-            {
-                channel.Members.Remove(u);
-            }
-
-            SetMembership(u, channel.Id, change.Add);
-        }
-
-        // An owner who leaves hands the group to the longest-standing member, so that it stays manageable.
-        if (!change.Add && !channel.Members.Contains(channel.Owner!) && channel.Members.Count > 0)
-        {
-            channel.Owner = channel.Members[0];
-        }
-
-        Channels.Update(channel.ToDocument());
-        List<string> recipients = change.Add ? channel.Members : [.. channel.Members, .. changed];
-        var appended = new List<AppendedEntry>(recipients.Count * changed.Count);
-        foreach (string u in changed)
-        {
-            var item = InboxItem.ForMember(channel.Id, u, change.Add, change.Actor, change.At);
-            foreach (string r in recipients)
-            {
-                appended.Add(new AppendedEntry(r, Append(r, item, change.At)));
-            }
-        }
-
+        List<AppendedEntry> appended = ApplyMembers(change.ChannelId, change.Actor, change.Add, changed, change.At);
         return new ChannelChangeResult(CommitStatus.Committed, channel.Snapshot(), appended);
     }
 
@@ -388,7 +666,7 @@ internal sealed class LiteDbMessageStore : IMessageStore
             return new ReadMarkResult(CommitStatus.ChannelNotFound, null, []);
         }
 
-        if (!channel.Members.Contains(user))
+        if (!channel.HasMember(user))
         {
             return new ReadMarkResult(CommitStatus.NotMember, null, []);
         }
@@ -398,69 +676,253 @@ internal sealed class LiteDbMessageStore : IMessageStore
             return new ReadMarkResult(CommitStatus.OutOfRange, channel.Snapshot(), []);
         }
 
-        string key = LiteDbKeys.Join(user, channelId);
-        BsonDocument membership = Members.FindById(key) ?? MembershipDocument(user, channelId, member: true, read: 0);
-        if (upTo <= membership["r"].AsInt64)
+        if (upTo <= (WriterMember(user, channelId)?.Read ?? 0))
         {
             return new ReadMarkResult(CommitStatus.Unchanged, channel.Snapshot(), []);
         }
 
-        membership["r"] = upTo;
-        Members.Upsert(membership);
-        InboxEntry entry = Append(user, InboxItem.ForRead(channelId, upTo, at), at);
+        InboxEntry entry = ApplyRead(user, channelId, upTo, at);
         return new ReadMarkResult(CommitStatus.Committed, channel.Snapshot(), [new AppendedEntry(user, entry)]);
     }
 
     private bool DeleteMessage(string channelId, long channelSeq)
     {
-        if (channelSeq < 1)
+        if (channelSeq < 1 || channelSeq > (WriterChannel(channelId)?.LastSeq ?? 0) || IsDeletedNow(channelId, channelSeq))
         {
             return false;
         }
 
-        BsonDocument? doc = Messages.FindById(LiteDbKeys.Sequenced(channelId, channelSeq));
-        if (doc is null || IsDeleted(doc))
-        {
-            return false;
-        }
-
-        // A tombstone: the body and meta are gone from the file; the sequence stays taken, and inbox entries that
-        // still reference the message resolve to it with an empty body until retention trims them.
-        doc.Remove("b");
-        doc.Remove("m");
-        doc["x"] = true;
-        Messages.Update(doc);
+        ApplyDelete(channelId, channelSeq);
         return true;
+    }
+
+    private bool IsDeletedNow(string channelId, long channelSeq)
+    {
+        if (_batch.Channels.TryGetValue(channelId, out PendingChannel? batch) && batch.Deleted?.Contains(channelSeq) == true)
+        {
+            return true;
+        }
+
+        lock (_gate)
+        {
+            foreach (PendingState layer in NewestFirst())
+            {
+                if (layer.Channels.TryGetValue(channelId, out PendingChannel? pending) && pending.Deleted?.Contains(channelSeq) == true)
+                {
+                    return true;
+                }
+            }
+        }
+
+        BsonDocument? block = FindBlock(Messages, channelId, channelSeq, MessageBlockSize);
+        if (block is null)
+        {
+            return false;
+        }
+
+        int index = (int)(channelSeq - LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq);
+        List<(ChatMessage Message, bool Deleted)> messages = DecodeMessages(block, channelId, index + 1);
+        return index < messages.Count && messages[index].Deleted;
+    }
+
+    // ----------------------------------------------------------------------------------------------- effects
+
+    private AppendedEntry[] ApplyMessage(ChatMessage message, (string Low, string High)? createsDirect)
+    {
+        if (!_replaying)
+        {
+            JournalCodec.WriteMessage(_records, message, createsDirect);
+        }
+
+        ChannelState channel;
+        if (createsDirect is (string low, string high))
+        {
+            channel = new ChannelState(message.ChannelId, ChannelKind.Direct, null, null,
+                string.Equals(low, high, StringComparison.Ordinal) ? [low] : [low, high], message.SentAt);
+            _channels[channel.Id] = channel;
+            foreach (string member in channel.Members)
+            {
+                SetMembership(member, channel.Id, member: true);
+            }
+        }
+        else
+        {
+            channel = WriterChannel(message.ChannelId)
+                ?? throw new InvalidDataException($"The journal references channel '{message.ChannelId}', which is not in the file.");
+        }
+
+        channel.LastSeq = message.ChannelSeq;
+        channel.LastActivityAt = message.SentAt;
+        _batch.AddMessage(channel.Snapshot(), message);
+
+        string dedupeKey = LiteDbKeys.Join(message.From, message.ChannelId, message.ClientMsgId);
+        _batch.AddDedupe(dedupeKey, new DedupeRow(message.ChannelSeq, message.SentAt));
+        if (message.SentAt > _latestWrite)
+        {
+            _latestWrite = message.SentAt;
+        }
+
+        if (_dedupeFilter.Loaded)
+        {
+            _dedupeFilter.Add(dedupeKey);
+        }
+
+        var item = InboxItem.ForMessage(message);
+        var appended = new AppendedEntry[channel.Members.Length];
+        for (int i = 0; i < appended.Length; i++)
+        {
+            string member = channel.Members[i];
+            appended[i] = new AppendedEntry(member, Append(member, item, message.SentAt));
+        }
+
+        return appended;
+    }
+
+    private List<AppendedEntry> ApplyGroup(string channelId, string name, string owner, string[] members, DateTimeOffset at)
+    {
+        if (!_replaying)
+        {
+            JournalCodec.WriteGroup(_records, channelId, name, owner, members, at);
+        }
+
+        var channel = new ChannelState(channelId, ChannelKind.Group, name, owner, members, at);
+        _channels[channelId] = channel;
+        _batch.Channel(channelId).Snapshot = channel.Snapshot();
+        var appended = new List<AppendedEntry>(members.Length);
+        foreach (string member in members)
+        {
+            SetMembership(member, channelId, member: true);
+            var item = InboxItem.ForMember(channelId, member, added: true, owner, at);
+            appended.Add(new AppendedEntry(member, Append(member, item, at)));
+        }
+
+        return appended;
+    }
+
+    private List<AppendedEntry> ApplyMembers(string channelId, string actor, bool add, string[] changed, DateTimeOffset at)
+    {
+        if (!_replaying)
+        {
+            JournalCodec.WriteMembers(_records, channelId, actor, add, changed, at);
+        }
+
+        ChannelState channel = WriterChannel(channelId)
+            ?? throw new InvalidDataException($"The journal references group '{channelId}', which is not in the file.");
+        var members = new List<string>(channel.Members);
+        foreach (string user in changed)
+        {
+            if (add)
+            {
+                members.Add(user);
+            }
+            else
+            {
+                members.Remove(user);
+            }
+
+            SetMembership(user, channelId, add);
+        }
+
+        channel.Members = [.. members];
+
+        // An owner who leaves hands the group to the longest-standing member, so that it stays manageable.
+        if (!add && !channel.HasMember(channel.Owner!) && channel.Members.Length > 0)
+        {
+            channel.Owner = channel.Members[0];
+        }
+
+        _batch.Channel(channelId).Snapshot = channel.Snapshot();
+        string[] recipients = add ? channel.Members : [.. channel.Members, .. changed];
+        var appended = new List<AppendedEntry>(recipients.Length * changed.Length);
+        foreach (string user in changed)
+        {
+            var item = InboxItem.ForMember(channelId, user, add, actor, at);
+            foreach (string recipient in recipients)
+            {
+                appended.Add(new AppendedEntry(recipient, Append(recipient, item, at)));
+            }
+        }
+
+        return appended;
+    }
+
+    private InboxEntry ApplyRead(string user, string channelId, long upTo, DateTimeOffset at)
+    {
+        if (!_replaying)
+        {
+            JournalCodec.WriteRead(_records, user, channelId, upTo, at);
+        }
+
+        string key = LiteDbKeys.Join(user, channelId);
+        var row = new MemberRow(WriterMember(user, channelId)?.Member ?? true, upTo);
+        _members[key] = row;
+        _batch.SetMember(user, channelId, row);
+        return Append(user, InboxItem.ForRead(channelId, upTo, at), at);
+    }
+
+    private void ApplyDelete(string channelId, long channelSeq)
+    {
+        if (!_replaying)
+        {
+            JournalCodec.WriteDelete(_records, channelId, channelSeq);
+        }
+
+        _batch.MarkDeleted(channelId, channelSeq);
+    }
+
+    /// <summary>Applies one journal document's records, in order (recovery).</summary>
+    private void ApplyRecords(ReadOnlySpan<byte> data)
+    {
+        int offset = 0;
+        while (offset < data.Length)
+        {
+            byte kind = data[offset++];
+            switch (kind)
+            {
+                case JournalCodec.Message:
+                    (ChatMessage message, (string, string)? createsDirect) = JournalCodec.ReadMessage(data, ref offset);
+                    ApplyMessage(message, createsDirect);
+                    break;
+                case JournalCodec.Group:
+                    (string groupId, string name, string owner, string[] members, DateTimeOffset createdAt) = JournalCodec.ReadGroup(data, ref offset);
+                    ApplyGroup(groupId, name, owner, members, createdAt);
+                    break;
+                case JournalCodec.Members:
+                    (string channelId, string actor, bool add, string[] users, DateTimeOffset at) = JournalCodec.ReadMembers(data, ref offset);
+                    ApplyMembers(channelId, actor, add, users, at);
+                    break;
+                case JournalCodec.Read:
+                    (string user, string readChannel, long upTo, DateTimeOffset readAt) = JournalCodec.ReadRead(data, ref offset);
+                    ApplyRead(user, readChannel, upTo, readAt);
+                    break;
+                case JournalCodec.Delete:
+                    (string deleteChannel, long channelSeq) = JournalCodec.ReadDelete(data, ref offset);
+                    ApplyDelete(deleteChannel, channelSeq);
+                    break;
+                default:
+                    throw new InvalidDataException($"Unknown journal record kind {kind}; the file is corrupt or from a newer ChatKit.");
+            }
+        }
     }
 
     private void SetMembership(string user, string channelId, bool member)
     {
-        string key = LiteDbKeys.Join(user, channelId);
-        BsonDocument? doc = Members.FindById(key);
-        if (doc is null)
+        MemberRow? row = WriterMember(user, channelId);
+        if (row is not null && row.Member == member)
         {
-            Members.Insert(MembershipDocument(user, channelId, member, read: 0));
+            return;
         }
-        else if (doc["m"].AsBoolean != member)
-        {
-            doc["m"] = member;
-            Members.Update(doc);
-        }
-    }
 
-    private static BsonDocument MembershipDocument(string user, string channelId, bool member, long read) => new()
-    {
-        ["_id"] = LiteDbKeys.Join(user, channelId),
-        ["c"] = channelId,
-        ["r"] = read,
-        ["m"] = member,
-    };
+        row = new MemberRow(member, row?.Read ?? 0);
+        _members[LiteDbKeys.Join(user, channelId)] = row;
+        _batch.SetMember(user, channelId, row);
+    }
 
     private InboxEntry Append(string user, InboxItem item, DateTimeOffset now)
     {
         InboxBounds bounds = WriterInbox(user);
         long seq = bounds.Head + 1;
-        Inbox.Insert(ToDocument(LiteDbKeys.Sequenced(user, seq), item));
+        var entry = new InboxEntry(seq, item);
         bounds.Head = seq;
         if (bounds.First > seq)
         {
@@ -468,12 +930,13 @@ internal sealed class LiteDbMessageStore : IMessageStore
             bounds.FirstAt = item.CreatedAt;
         }
 
+        _batch.Append(user, entry, bounds.First);
+
         // Retention as the in-memory store keeps it: the newest InboxRetentionCount entries, and none older than
-        // InboxRetentionAge except the newest. Deleted entries free their pages for the next appends.
-        while (bounds.Head - bounds.First + 1 > _options.InboxRetentionCount)
+        // InboxRetentionAge except the newest. Entries below First are dropped from the file at materialization.
+        if (bounds.Head - bounds.First + 1 > _options.InboxRetentionCount)
         {
-            Inbox.Delete(LiteDbKeys.Sequenced(user, bounds.First));
-            bounds.First++;
+            bounds.First = bounds.Head - _options.InboxRetentionCount + 1;
             bounds.FirstAt = null;
         }
 
@@ -482,64 +945,62 @@ internal sealed class LiteDbMessageStore : IMessageStore
             DateTimeOffset horizon = now - age;
             while (bounds.First < bounds.Head)
             {
-                if (bounds.FirstAt is null)
-                {
-                    BsonDocument? oldest = Inbox.FindById(LiteDbKeys.Sequenced(user, bounds.First));
-                    bounds.FirstAt = oldest is null ? DateTimeOffset.MinValue : FromMs(oldest["t"]);
-                }
-
+                bounds.FirstAt ??= FindInboxEntryTime(user, bounds.First) ?? DateTimeOffset.MinValue;
                 if (bounds.FirstAt >= horizon)
                 {
                     break;
                 }
 
-                Inbox.Delete(LiteDbKeys.Sequenced(user, bounds.First));
                 bounds.First++;
                 bounds.FirstAt = null;
             }
         }
 
-        return new InboxEntry(seq, item);
+        _batch.Inboxes[user].First = bounds.First;
+        return entry;
     }
 
-    private void MaybePruneDedupe(DateTimeOffset now)
+    private DateTimeOffset? FindInboxEntryTime(string user, long seq)
     {
-        if (now - _lastDedupePrune < DedupePruneInterval)
+        if (_batch.Inboxes.TryGetValue(user, out PendingInbox? batch) && batch.Find(seq) is InboxEntry inBatch)
         {
-            return;
+            return inBatch.Item.CreatedAt;
         }
 
-        _lastDedupePrune = now;
-        long horizon = (now - _options.DedupeWindow).ToUnixTimeMilliseconds();
-        var expired = Dedupe.Query().Where(Query.LT("t", horizon)).Limit(DedupePruneBatch).ToList();
-        foreach (BsonDocument doc in expired)
+        lock (_gate)
         {
-            Dedupe.Delete(doc["_id"]);
+            foreach (PendingState layer in NewestFirst())
+            {
+                if (layer.Inboxes.TryGetValue(user, out PendingInbox? pending) && pending.Find(seq) is InboxEntry entry)
+                {
+                    return entry.Item.CreatedAt;
+                }
+            }
         }
 
-        if (expired.Count == DedupePruneBatch)
+        BsonDocument? block = FindBlock(Inbox, user, seq, InboxBlockSize);
+        if (block is null)
         {
-            // More to do: come back on the next commit rather than hold this transaction.
-            _lastDedupePrune = DateTimeOffset.MinValue;
+            return null;
         }
+
+        long index = seq - LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
+        if (index >= block[BlockCount].AsInt32)
+        {
+            return null;
+        }
+
+        byte[] data = block[BlockData].AsBinary;
+        int offset = 0;
+        for (int i = 0; i < index; i++)
+        {
+            BlockCodec.SkipInboxEntry(data, ref offset);
+        }
+
+        return BlockCodec.SkipInboxEntry(data, ref offset);
     }
 
-    private void LoadDedupeFilter()
-    {
-        // One pass over the dedupe keys (at most one window of messages) when the writer first commits, and again
-        // whenever the keys added since outnumber the filter's size.
-        var keys = new List<string>();
-        foreach (BsonDocument doc in Dedupe.Query().Select(BsonExpression.Create("{ _id }")).ToEnumerable())
-        {
-            keys.Add(doc["_id"].AsString);
-        }
-
-        _dedupeFilter.Reset(keys.Count);
-        foreach (string key in keys)
-        {
-            _dedupeFilter.Add(key);
-        }
-    }
+    // ----------------------------------------------------------------------------------------------- writer caches
 
     private ChannelState? WriterChannel(string channelId)
     {
@@ -548,93 +1009,583 @@ internal sealed class LiteDbMessageStore : IMessageStore
             return cached;
         }
 
-        ChannelState? channel = ReadChannel(channelId);
-        if (channel is not null)
+        if (ReadChannel(channelId) is not ChatChannel committed)
         {
-            if (_channels.Count >= WriterCacheLimit)
-            {
-                _channels.Clear();
-            }
-
-            _channels[channelId] = channel;
+            return null;
         }
 
+        var channel = new ChannelState(committed.Id, committed.Kind, committed.Name, committed.Owner, [.. committed.Members], committed.CreatedAt)
+        {
+            LastSeq = committed.LastSeq,
+            LastActivityAt = committed.LastActivityAt,
+        };
+        _channels[channelId] = channel;
         return channel;
     }
 
     private InboxBounds WriterInbox(string user)
     {
-        if (_inboxes.TryGetValue(user, out InboxBounds? cached))
+        if (!_inboxes.TryGetValue(user, out InboxBounds? bounds))
+        {
+            _inboxes[user] = bounds = ReadInboxBounds(user);
+        }
+
+        return bounds;
+    }
+
+    private MemberRow? WriterMember(string user, string channelId)
+    {
+        string key = LiteDbKeys.Join(user, channelId);
+        if (_members.TryGetValue(key, out MemberRow? cached))
         {
             return cached;
         }
 
-        InboxBounds bounds = ReadInboxBounds(user);
-        if (_inboxes.Count >= WriterCacheLimit)
+        MemberRow? row = null;
+        lock (_gate)
         {
-            _inboxes.Clear();
+            foreach (PendingState layer in NewestFirst())
+            {
+                if ((row = layer.Member(user, channelId)) is not null)
+                {
+                    break;
+                }
+            }
         }
 
-        _inboxes[user] = bounds;
-        return bounds;
+        if (row is null && Members.FindById(key) is BsonDocument doc)
+        {
+            row = Member(doc);
+        }
+
+        if (row is not null)
+        {
+            _members[key] = row;
+        }
+
+        return row;
+    }
+
+    // ----------------------------------------------------------------------------------------------- dedupe
+
+    private DedupeRow? FindDedupe(string key, string from, string channelId, string clientMsgId)
+    {
+        if (_batch.Dedupe.TryGetValue(key, out DedupeRow inBatch))
+        {
+            return inBatch;
+        }
+
+        lock (_gate)
+        {
+            foreach (PendingState layer in NewestFirst())
+            {
+                if (layer.Dedupe.TryGetValue(key, out DedupeRow pending))
+                {
+                    return pending;
+                }
+            }
+        }
+
+        // The history is the dedupe index: a message keeps its sender and clientMsgId. Only a key the Bloom filter may
+        // have seen gets here (a retry, or about one send in a hundred), and it looks back through the channel's
+        // newest messages until the dedupe window ends.
+        DedupeRow? found = null;
+        DateTimeOffset horizon = _latestWrite - _options.DedupeWindow;
+        ChannelState? channel = WriterChannel(channelId);
+        long fileEnd = channel is null ? 0 : channel.LastSeq + 1;
+        lock (_gate)
+        {
+            foreach (PendingState layer in NewestFirst())
+            {
+                if (layer.Channels.TryGetValue(channelId, out PendingChannel? pending) && pending.Messages.Count > 0)
+                {
+                    fileEnd = Math.Min(fileEnd, pending.Messages[0].ChannelSeq);
+                }
+            }
+        }
+
+        if (_batch.Channels.TryGetValue(channelId, out PendingChannel? batch) && batch.Messages.Count > 0)
+        {
+            fileEnd = Math.Min(fileEnd, batch.Messages[0].ChannelSeq);
+        }
+
+        WalkFileHistory(channelId, fileEnd, (message, _) =>
+        {
+            if (message.SentAt < horizon)
+            {
+                return false;
+            }
+
+            if (string.Equals(message.ClientMsgId, clientMsgId, StringComparison.Ordinal) && string.Equals(message.From, from, StringComparison.Ordinal))
+            {
+                found = new DedupeRow(message.ChannelSeq, message.SentAt);
+                return false;
+            }
+
+            return true;
+        });
+        return found;
+    }
+
+    private void LoadDedupeFilter()
+    {
+        // One pass over the dedupe keys in the file (at most one window of messages) when the writer first commits,
+        // and again whenever the keys added since outnumber the filter's size.
+        // Blocks are indexed by their newest message's time: only blocks that reach into the window are read.
+        var keys = new List<string>();
+        if (_latestWrite == DateTimeOffset.MinValue)
+        {
+            foreach (BsonDocument newest in Messages.Query().OrderByDescending("$.t").Limit(1).ToList())
+            {
+                _latestWrite = FromMs(newest["t"]);
+            }
+        }
+
+        long horizon = _latestWrite == DateTimeOffset.MinValue ? long.MinValue : Ms(_latestWrite - _options.DedupeWindow);
+        foreach (BsonDocument block in Messages.Find(BsonExpression.Create("$.t >= @0", horizon)))
+        {
+            foreach ((ChatMessage message, _) in DecodeMessages(block, LiteDbKeys.ParseSequenced(block["_id"].AsString).Prefix))
+            {
+                if (Ms(message.SentAt) >= horizon)
+                {
+                    keys.Add(LiteDbKeys.Join(message.From, message.ChannelId, message.ClientMsgId));
+                }
+            }
+        }
+
+        lock (_gate)
+        {
+            foreach (PendingState layer in NewestFirst())
+            {
+                keys.AddRange(layer.Dedupe.Keys);
+            }
+        }
+
+        keys.AddRange(_batch.Dedupe.Keys);
+        _dedupeFilter.Reset(keys.Count);
+        foreach (string key in keys)
+        {
+            _dedupeFilter.Add(key);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------- the writer's hooks
+
+    /// <inheritdoc />
+    void IWriterParticipant.BeforeBatch()
+    {
+        lock (_gate)
+        {
+            // What is materialized by now is visible to the transaction about to begin.
+            _materialized.Clear();
+        }
+    }
+
+    /// <inheritdoc />
+    void IWriterParticipant.BeforeCommit(LiteDatabase db)
+    {
+        if (_records.WrittenCount == 0)
+        {
+            return;
+        }
+
+        Journal.Insert(new BsonDocument { ["_id"] = _journalId + 1, ["b"] = _records.WrittenSpan.ToArray() });
+    }
+
+    /// <inheritdoc />
+    void IWriterParticipant.AfterCommit()
+    {
+        bool due = false;
+        if (!_batch.IsEmpty || _records.WrittenCount > 0)
+        {
+            // One lock for both, so that the maintenance thread always sees the journal documents and the changes
+            // they recorded together.
+            lock (_gate)
+            {
+                if (_records.WrittenCount > 0)
+                {
+                    Interlocked.Increment(ref _journalId);
+                }
+
+                if (_committed.IsEmpty)
+                {
+                    _pendingSince = Stopwatch.GetTimestamp();
+                }
+
+                _committed.MergeFrom(_batch);
+                due = _committed.Items >= _storage.MaterializeAfterEntries;
+            }
+        }
+
+        if (due || _materializeNow)
+        {
+            _database.RequestMaintenance();
+        }
+
+        _batch.Clear();
+        _records.ResetWrittenCount();
+
+        // Trimmed between batches only: a batch's own changes must stay in the caches until it commits.
+        if (_channels.Count + _inboxes.Count + _members.Count > WriterCacheLimit)
+        {
+            ClearWriterCaches();
+        }
+    }
+
+    /// <inheritdoc />
+    void IWriterParticipant.AfterRollback()
+    {
+        _batch.Clear();
+        _records.ResetWrittenCount();
+        ClearWriterCaches();
+    }
+
+    /// <inheritdoc />
+    TimeSpan? IWriterParticipant.MaintenanceDueIn(bool closing)
+    {
+        int items;
+        long since;
+        lock (_gate)
+        {
+            if (_committed.IsEmpty)
+            {
+                CompleteWaiters(_materializeWaiters);
+                _materializeWaiters = null;
+                _materializeNow = false;
+                return null;
+            }
+
+            items = _committed.Items;
+            since = _pendingSince;
+        }
+
+        if (closing || _materializeNow || items >= _storage.MaterializeAfterEntries)
+        {
+            return TimeSpan.Zero;
+        }
+
+        TimeSpan left = _storage.MaterializeInterval - Stopwatch.GetElapsedTime(since);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// On the maintenance thread, concurrently with the writer's batches: the pending changes are set aside as a
+    /// frozen layer that readers still see, the writer starts a new one, and this transaction writes the frozen layer
+    /// into the layout and deletes the journal documents that recorded it (touching the journal last, so that the
+    /// writer's journal inserts wait for its lock only briefly).
+    /// </remarks>
+    void IWriterParticipant.Maintain(LiteDatabase db)
+    {
+        PendingState work;
+        long journalUpTo;
+        List<TaskCompletionSource>? waiters;
+        lock (_gate)
+        {
+            if (_committed.IsEmpty)
+            {
+                return;
+            }
+
+            work = _committed;
+            _materializing = work;
+            _committed = new PendingState();
+            journalUpTo = Interlocked.Read(ref _journalId);
+            waiters = _materializeWaiters;
+            _materializeWaiters = null;
+            _materializeNow = false;
+        }
+
+        db.BeginTrans();
+        try
+        {
+            Materialize(work);
+            Journal.DeleteMany(BsonExpression.Create("$._id <= @0", journalUpTo));
+            db.Commit();
+        }
+        catch
+        {
+            db.Rollback();
+            lock (_gate)
+            {
+                // Back as it was: the set-aside changes are older than what the writer added since.
+                work.MergeFrom(_committed);
+                _committed = work;
+                _materializing = null;
+                _materializeWaiters = waiters is null ? _materializeWaiters : [.. waiters, .. _materializeWaiters ?? []];
+            }
+
+            throw;
+        }
+
+        lock (_gate)
+        {
+            _materializing = null;
+            _materialized.Add(work);
+        }
+
+        Interlocked.Increment(ref _materializations);
+        CompleteWaiters(waiters);
+    }
+
+    private static void CompleteWaiters(List<TaskCompletionSource>? waiters)
+    {
+        foreach (TaskCompletionSource waiter in waiters ?? [])
+        {
+            waiter.TrySetResult();
+        }
+    }
+
+    /// <summary>The pending layers, newest first (call under the lock).</summary>
+    private IEnumerable<PendingState> NewestFirst()
+    {
+        yield return _committed;
+        if (_materializing is not null)
+        {
+            yield return _materializing;
+        }
+
+        for (int i = _materialized.Count - 1; i >= 0; i--)
+        {
+            yield return _materialized[i];
+        }
+    }
+
+    /// <summary>The pending layers, oldest first (call under the lock).</summary>
+    private IEnumerable<PendingState> OldestFirst()
+    {
+        foreach (PendingState layer in _materialized)
+        {
+            yield return layer;
+        }
+
+        if (_materializing is not null)
+        {
+            yield return _materializing;
+        }
+
+        yield return _committed;
+    }
+
+    private void ClearWriterCaches()
+    {
+        _channels.Clear();
+        _inboxes.Clear();
+        _members.Clear();
+    }
+
+    // ----------------------------------------------------------------------------------------------- materialization
+
+    /// <summary>
+    /// Writes every pending change into the layout and deletes the journal documents that recorded them, inside the
+    /// writer's transaction. Blocks are appended to: the newest block of a channel or inbox is filled up before a new
+    /// one starts, so a channel or inbox costs one or two document writes however many entries it got.
+    /// </summary>
+    private void Materialize(PendingState work)
+    {
+        var encoded = new ArrayBufferWriter<byte>(64 * 1024);
+        var ends = new List<int>();
+        foreach ((string channelId, PendingChannel pending) in work.Channels)
+        {
+            if (pending.Messages.Count > 0)
+            {
+                encoded.ResetWrittenCount();
+                ends.Clear();
+                foreach (ChatMessage message in pending.Messages)
+                {
+                    BlockCodec.WriteMessage(encoded, message, pending.Deleted?.Contains(message.ChannelSeq) == true);
+                    ends.Add(encoded.WrittenCount);
+                }
+
+                long firstSeq = pending.Messages[0].ChannelSeq;
+                AppendBlocks(Messages, channelId, firstSeq, encoded.WrittenSpan, ends, MessageBlockSize,
+                    (block, last) => block["t"] = Ms(pending.Messages[last].SentAt));
+            }
+
+            if (pending.Deleted is not null)
+            {
+                long firstPending = pending.Messages.Count > 0 ? pending.Messages[0].ChannelSeq : long.MaxValue;
+                foreach (IGrouping<string, long> inBlock in pending.Deleted.Where(s => s < firstPending).GroupBy(s => BlockKey(channelId, s, MessageBlockSize)))
+                {
+                    if (Messages.FindById(inBlock.Key) is not BsonDocument block)
+                    {
+                        continue;
+                    }
+
+                    // A tombstone keeps the sender, clientMsgId and time (the dedupe index); the body and meta go.
+                    long start = LiteDbKeys.ParseSequenced(inBlock.Key).Seq;
+                    encoded.ResetWrittenCount();
+                    foreach ((ChatMessage message, bool deleted) in DecodeMessages(block, channelId))
+                    {
+                        BlockCodec.WriteMessage(encoded, message, deleted || inBlock.Contains(message.ChannelSeq));
+                    }
+
+                    block[BlockData] = encoded.WrittenSpan.ToArray();
+                    Messages.Update(block);
+                }
+            }
+
+            if (pending.Snapshot is not null)
+            {
+                Channels.Upsert(Channel(pending.Snapshot));
+            }
+        }
+
+        foreach ((string user, PendingInbox pending) in work.Inboxes)
+        {
+            encoded.ResetWrittenCount();
+            ends.Clear();
+            foreach (InboxEntry entry in pending.Entries)
+            {
+                BlockCodec.WriteInboxEntry(encoded, entry.Item);
+                ends.Add(encoded.WrittenCount);
+            }
+
+            long first = pending.First;
+            AppendBlocks(Inbox, user, pending.Entries[0].Seq, encoded.WrittenSpan, ends, InboxBlockSize, (block, _) => block["f"] = first);
+
+            // Whole blocks below the first kept entry go, found by key alone; the newest block always stays
+            // (retention keeps the newest entry).
+            long keptBlock = BlockStart(first, InboxBlockSize);
+            if (keptBlock > 1)
+            {
+                Inbox.DeleteMany(LiteDbKeys.IdBetween(LiteDbKeys.RangeStart(user), LiteDbKeys.Sequenced(user, keptBlock - 1)));
+            }
+        }
+
+        foreach ((string user, Dictionary<string, MemberRow> rows) in work.Members)
+        {
+            foreach ((string channelId, MemberRow row) in rows)
+            {
+                Members.Upsert(Member(LiteDbKeys.Join(user, channelId), channelId, row));
+            }
+        }
+
+    }
+
+    /// <summary>
+    /// Appends encoded entries (<paramref name="data"/>, entry <c>i</c> ending at <c>ends[i]</c>), consecutive from
+    /// <paramref name="firstSeq"/>, to the blocks of <paramref name="prefix"/>: the rest of the block that holds
+    /// <paramref name="firstSeq"/> (rewritten once), then new blocks (see <see cref="BlockKey"/>).
+    /// <paramref name="decorate"/> sets a block's summary fields, given the index of its last new entry.
+    /// </summary>
+    private static void AppendBlocks(ILiteCollection<BsonDocument> collection, string prefix, long firstSeq, ReadOnlySpan<byte> data,
+        List<int> ends, int blockSize, Action<BsonDocument, int> decorate)
+    {
+        int next = 0;
+        long start = BlockStart(firstSeq, blockSize);
+        if (start < firstSeq)
+        {
+            BsonDocument tail = collection.FindById(LiteDbKeys.Sequenced(prefix, start))
+                ?? throw new InvalidDataException($"The block of {prefix}#{firstSeq} is not in the file; the file is inconsistent.");
+            int count = tail[BlockCount].AsInt32;
+            if (start + count != firstSeq)
+            {
+                throw new InvalidDataException($"The block of {prefix}#{firstSeq} ends at #{start + count - 1}; the file is inconsistent.");
+            }
+
+            int take = Math.Min(blockSize - count, ends.Count);
+            byte[] old = tail[BlockData].AsBinary;
+            byte[] grown = new byte[old.Length + ends[take - 1]];
+            old.CopyTo(grown, 0);
+            data[..ends[take - 1]].CopyTo(grown.AsSpan(old.Length));
+            tail[BlockData] = grown;
+            tail[BlockCount] = count + take;
+            next = take;
+            decorate(tail, take - 1);
+            collection.Update(tail);
+        }
+
+        while (next < ends.Count)
+        {
+            int take = Math.Min(blockSize, ends.Count - next);
+            int from = next == 0 ? 0 : ends[next - 1];
+            var block = new BsonDocument
+            {
+                ["_id"] = LiteDbKeys.Sequenced(prefix, firstSeq + next),
+                [BlockCount] = take,
+                [BlockData] = data[from..ends[next + take - 1]].ToArray(),
+            };
+            decorate(block, next + take - 1);
+            collection.Insert(block);
+            next += take;
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------- recovery
+
+    private ValueTask<T> WriteAsync<T>(Func<T> work, CancellationToken cancellationToken)
+    {
+        Task recovery = EnsureRecovered();
+        return recovery.IsCompletedSuccessfully
+            ? new(_database.WriteAsync(work, cancellationToken))
+            : new(AfterRecoveryAsync(recovery, () => _database.WriteAsync(work, cancellationToken)));
+    }
+
+    private ValueTask<T> Recovered<T>(Func<T> read)
+    {
+        Task recovery = EnsureRecovered();
+        return recovery.IsCompletedSuccessfully
+            ? new(read())
+            : new(AfterRecoveryAsync(recovery, () => Task.FromResult(read())));
+    }
+
+    private static async Task<T> AfterRecoveryAsync<T>(Task recovery, Func<Task<T>> then)
+    {
+        await recovery.ConfigureAwait(false);
+        return await then().ConfigureAwait(false);
+    }
+
+    /// <summary>Replays the journal once, before anything reads or writes; a failed replay is tried again by the next call.</summary>
+    private Task EnsureRecovered()
+    {
+        Task? recovery = _recovery;
+        if (recovery is not null && !recovery.IsFaulted && !recovery.IsCanceled)
+        {
+            return recovery;
+        }
+
+        lock (_recoveryGate)
+        {
+            if (_recovery is null || _recovery.IsFaulted || _recovery.IsCanceled)
+            {
+                _recovery = _database.WriteAsync(Recover, CancellationToken.None);
+            }
+
+            return _recovery;
+        }
+    }
+
+    /// <summary>
+    /// On the writer thread, as the first write: applies the journal's records in order to the state in the layout,
+    /// as pending changes of this batch, so that they become visible when it commits and are materialized right after.
+    /// </summary>
+    private bool Recover()
+    {
+        _replaying = true;
+        try
+        {
+            long last = 0;
+            foreach (BsonDocument doc in Journal.Query().OrderBy("_id").ToEnumerable())
+            {
+                ApplyRecords(doc["b"].AsBinary);
+
+                last = doc["_id"].AsInt64;
+            }
+
+            Interlocked.Exchange(ref _journalId, last);
+            _materializeNow = last > 0;
+        }
+        finally
+        {
+            _replaying = false;
+        }
+
+        LoadDedupeFilter();
+        return true;
     }
 
     // ----------------------------------------------------------------------------------------------- shared
-
-    private ChannelState? ReadChannel(string channelId)
-    {
-        BsonDocument? doc = Channels.FindById(channelId);
-        if (doc is null)
-        {
-            return null;
-        }
-
-        var channel = ChannelState.FromDocument(doc);
-        channel.LastSeq = LastSeq(channelId, out DateTimeOffset? lastAt);
-        if (lastAt is { } at)
-        {
-            channel.LastActivityAt = at;
-        }
-
-        return channel;
-    }
-
-    /// <summary>The channel's newest <c>channelSeq</c>: messages are never removed (deleted ones stay as tombstones), so it is the last key.</summary>
-    private long LastSeq(string channelId, out DateTimeOffset? lastAt)
-    {
-        foreach (BsonDocument doc in Range(Messages, LiteDbKeys.RangeStart(channelId), LiteDbKeys.RangeEnd(channelId), descending: true, 1))
-        {
-            lastAt = FromMs(doc["t"]);
-            return LiteDbKeys.ParseSequenced(doc["_id"].AsString).Seq;
-        }
-
-        lastAt = null;
-        return 0;
-    }
-
-    /// <summary>An inbox's bounds from its first and last keys: retention always keeps the newest entry, so they are exact.</summary>
-    private InboxBounds ReadInboxBounds(string user)
-    {
-        var bounds = new InboxBounds();
-        foreach (BsonDocument doc in Range(Inbox, LiteDbKeys.RangeStart(user), LiteDbKeys.RangeEnd(user), descending: true, 1))
-        {
-            bounds.Head = LiteDbKeys.ParseSequenced(doc["_id"].AsString).Seq;
-        }
-
-        if (bounds.Head == 0)
-        {
-            bounds.First = 1;
-            return bounds;
-        }
-
-        foreach (BsonDocument doc in Range(Inbox, LiteDbKeys.RangeStart(user), LiteDbKeys.RangeEnd(user), descending: false, 1))
-        {
-            bounds.First = LiteDbKeys.ParseSequenced(doc["_id"].AsString).Seq;
-            bounds.FirstAt = FromMs(doc["t"]);
-        }
-
-        return bounds;
-    }
 
     /// <summary>
     /// An index range scan of <c>_id</c> in the requested order. With a limit the scan stops there and the result is
@@ -642,85 +1593,10 @@ internal sealed class LiteDbMessageStore : IMessageStore
     /// </summary>
     private static IEnumerable<BsonDocument> Range(ILiteCollection<BsonDocument> collection, string from, string to, bool descending, int limit)
     {
-        ILiteQueryable<BsonDocument> query = collection.Query().Where(Query.Between("_id", from, to));
+        ILiteQueryable<BsonDocument> query = collection.Query().Where(LiteDbKeys.IdBetween(from, to));
         query = descending ? query.OrderByDescending("_id") : query.OrderBy("_id");
         return limit == int.MaxValue ? query.ToEnumerable() : query.Limit(limit).ToList();
     }
-
-    private InboxEntry ToEntry(BsonDocument doc)
-    {
-        long seq = LiteDbKeys.ParseSequenced(doc["_id"].AsString).Seq;
-        string channelId = doc["c"].AsString;
-        var kind = (InboxEntryKind)doc["k"].AsInt32;
-        InboxItem item = kind switch
-        {
-            InboxEntryKind.Message => InboxItem.ForMessage(ToMessage(Messages.FindById(LiteDbKeys.Sequenced(channelId, doc["s"].AsInt64))
-                ?? throw new InvalidDataException($"Inbox entry {doc["_id"].AsString} references message {channelId}#{doc["s"].AsInt64}, which is not in the file."))),
-            InboxEntryKind.Read => InboxItem.ForRead(channelId, doc["s"].AsInt64, FromMs(doc["t"])),
-            _ => InboxItem.ForMember(channelId, doc["u"].AsString, doc["a"].AsBoolean, doc["b"].AsString, FromMs(doc["t"])),
-        };
-        return new InboxEntry(seq, item);
-    }
-
-    private static BsonDocument ToDocument(string key, InboxItem item)
-    {
-        var doc = new BsonDocument
-        {
-            ["_id"] = key,
-            ["k"] = (int)item.Kind,
-            ["c"] = item.ChannelId,
-            ["t"] = item.CreatedAt.ToUnixTimeMilliseconds(),
-        };
-        switch (item.Kind)
-        {
-            case InboxEntryKind.Message:
-                doc["s"] = item.Message!.ChannelSeq;
-                break;
-            case InboxEntryKind.Read:
-                doc["s"] = item.UpTo;
-                break;
-            default:
-                doc["u"] = item.User;
-                doc["a"] = item.Added;
-                doc["b"] = item.By;
-                break;
-        }
-
-        return doc;
-    }
-
-    private static BsonDocument ToDocument(ChatMessage message)
-    {
-        var doc = new BsonDocument
-        {
-            ["_id"] = LiteDbKeys.Sequenced(message.ChannelId, message.ChannelSeq),
-            ["i"] = message.Id,
-            ["f"] = message.From,
-            ["d"] = message.Device,
-            ["b"] = message.Body,
-            ["cm"] = message.ClientMsgId,
-            ["t"] = message.SentAt.ToUnixTimeMilliseconds(),
-        };
-        if (message.MetaJson is not null)
-        {
-            doc["m"] = message.MetaJson;
-        }
-
-        return doc;
-    }
-
-    private static ChatMessage ToMessage(BsonDocument doc)
-    {
-        (string channelId, long seq) = LiteDbKeys.ParseSequenced(doc["_id"].AsString);
-        return new ChatMessage(doc["i"].AsInt64, channelId, seq, doc["f"].AsString, doc["d"].AsString,
-            doc.TryGetValue("b", out BsonValue body) ? body.AsString : "",
-            doc.TryGetValue("m", out BsonValue meta) ? meta.AsString : null,
-            doc["cm"].AsString, FromMs(doc["t"]));
-    }
-
-    private static bool IsDeleted(BsonDocument doc) => doc.TryGetValue("x", out BsonValue deleted) && deleted.AsBoolean;
-
-    private static DateTimeOffset FromMs(BsonValue value) => DateTimeOffset.FromUnixTimeMilliseconds(value.AsInt64);
 
     /// <summary>An inbox's bounds, as the writer tracks them.</summary>
     private sealed class InboxBounds
@@ -733,54 +1609,20 @@ internal sealed class LiteDbMessageStore : IMessageStore
         public DateTimeOffset? FirstAt { get; set; }
     }
 
-    /// <summary>A channel as stored, with its derived last <c>channelSeq</c> and activity.</summary>
-    private sealed class ChannelState(string id, ChannelKind kind, string? name, string? owner, DateTimeOffset createdAt)
+    /// <summary>A channel as the writer tracks it; <see cref="Members"/> is replaced, never changed, so snapshots can share it.</summary>
+    private sealed class ChannelState(string id, ChannelKind kind, string? name, string? owner, string[] members, DateTimeOffset createdAt)
     {
         public string Id { get; } = id;
         public ChannelKind Kind { get; } = kind;
         public string? Name { get; } = name;
         public string? Owner { get; set; } = owner;
-        public List<string> Members { get; } = [];
+        public string[] Members { get; set; } = members;
         public DateTimeOffset CreatedAt { get; } = createdAt;
         public DateTimeOffset LastActivityAt { get; set; } = createdAt;
         public long LastSeq { get; set; }
 
-        public ChatChannel Snapshot() => new(Id, Kind, Name, Owner, Members.ToArray(), LastSeq, CreatedAt, LastActivityAt);
+        public bool HasMember(string user) => Array.IndexOf(Members, user) >= 0;
 
-        public BsonDocument ToDocument()
-        {
-            var doc = new BsonDocument
-            {
-                ["_id"] = Id,
-                ["k"] = (int)Kind,
-                ["mb"] = new BsonArray(Members.Select(static m => new BsonValue(m))),
-                ["t"] = CreatedAt.ToUnixTimeMilliseconds(),
-            };
-            if (Name is not null)
-            {
-                doc["n"] = Name;
-            }
-
-            if (Owner is not null)
-            {
-                doc["o"] = Owner;
-            }
-
-            return doc;
-        }
-
-        public static ChannelState FromDocument(BsonDocument doc)
-        {
-            var channel = new ChannelState(doc["_id"].AsString, (ChannelKind)doc["k"].AsInt32,
-                doc.TryGetValue("n", out BsonValue name) ? name.AsString : null,
-                doc.TryGetValue("o", out BsonValue owner) ? owner.AsString : null,
-                FromMs(doc["t"]));
-            foreach (BsonValue m in doc["mb"].AsArray)
-            {
-                channel.Members.Add(m.AsString);
-            }
-
-            return channel;
-        }
+        public ChatChannel Snapshot() => new(Id, Kind, Name, Owner, Members, LastSeq, CreatedAt, LastActivityAt);
     }
 }

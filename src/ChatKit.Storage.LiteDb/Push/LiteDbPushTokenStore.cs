@@ -73,7 +73,7 @@ internal sealed class LiteDbPushTokenStore : IPushTokenStore
 
     private List<BsonDocument> ReadUser(string user)
     {
-        List<BsonDocument> docs = Tokens.Find(Query.Between("_id", LiteDbKeys.PrefixStart(user), LiteDbKeys.PrefixEnd(user))).ToList();
+        List<BsonDocument> docs = Tokens.Find(LiteDbKeys.IdBetween(LiteDbKeys.PrefixStart(user), LiteDbKeys.PrefixEnd(user))).ToList();
         docs.Sort(static (a, b) => a["o"].AsInt64.CompareTo(b["o"].AsInt64));
         return docs;
     }

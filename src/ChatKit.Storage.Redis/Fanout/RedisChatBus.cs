@@ -117,14 +117,14 @@ internal sealed class RedisChatBus : IChatBus
             return;
         }
 
+        // Fire and forget: the bus is only a wake-up, and sessions heal what it loses from the inbox. Waiting for
+        // Redis's reply (the number of receivers, unused) only held the fan-out worker and cost a thread pool hop
+        // per publish; a publish fails only with the connection, whose loss is logged.
         bool sharded = Sharded;
-        var publishes = new List<Task>(byInstance.Count);
         foreach ((string instance, List<AppendedEntry> list) in byInstance)
         {
-            publishes.Add(db.PublishAsync(_ctx.Keys.InstanceChannel(instance, sharded), BusCodec.EncodeEntries(list)));
+            await db.PublishAsync(_ctx.Keys.InstanceChannel(instance, sharded), BusCodec.EncodeEntries(list), CommandFlags.FireAndForget).ConfigureAwait(false);
         }
-
-        await Task.WhenAll(publishes).ConfigureAwait(false);
     }
 
     public async ValueTask PublishFrameAsync(IReadOnlyList<string> users, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken = default)

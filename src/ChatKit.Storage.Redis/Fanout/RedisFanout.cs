@@ -33,6 +33,10 @@ internal sealed class RedisFanout
     private readonly ConcurrentDictionary<string, byte> _retry = new(StringComparer.Ordinal);
     private readonly ulong[] _registeredSlots = new ulong[HashSlots.Count / 64];
     private readonly ConcurrentDictionary<(string Channel, long Jseq), TaskCompletionSource<List<AppendedEntry>>> _jobWaiters = new();
+
+    // How many RunForJobsAsync calls wait: ConcurrentDictionary.IsEmpty takes every lock of the dictionary, and the
+    // fan-out asks for every batch while there is almost never a waiter.
+    private int _waitingCalls;
     private IInboxAppendListener? _listener;
 
     public RedisFanout(RedisContext context, IServiceProvider services, ILogger<RedisFanout> logger)
@@ -107,6 +111,19 @@ internal sealed class RedisFanout
     /// applied by another worker were delivered by it; they are not returned.
     /// </summary>
     public async Task<IReadOnlyList<AppendedEntry>> RunForJobsAsync(string channel, long firstJseq, long lastJseq, RedisValue[]? owned)
+    {
+        Interlocked.Increment(ref _waitingCalls);
+        try
+        {
+            return await RunAndCollectAsync(channel, firstJseq, lastJseq, owned).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waitingCalls);
+        }
+    }
+
+    private async Task<IReadOnlyList<AppendedEntry>> RunAndCollectAsync(string channel, long firstJseq, long lastJseq, RedisValue[]? owned)
     {
         var waiters = new List<((string, long) Key, TaskCompletionSource<List<AppendedEntry>> Done)>();
         for (long j = firstJseq; j <= lastJseq; j++)
@@ -258,8 +275,13 @@ internal sealed class RedisFanout
 
                 while (jobs is { Length: > 0 })
                 {
-                    long maxJseq = await ApplyAsync(db, channel, jobs).ConfigureAwait(false);
-                    var acked = (RedisResult[])(await db.ScriptEvaluateAsync(Scripts.Ack, keys, [maxJseq, _ctx.Instance, ttl, batch, channel]).ConfigureAwait(false))!;
+                    (long maxJseq, Task delivered) = await ApplyAsync(db, channel, jobs).ConfigureAwait(false);
+
+                    // The entries are durable once appended: acknowledge without waiting for the live delivery (its
+                    // publish is already on the wire), one wait for both instead of one after the other.
+                    Task<RedisResult> ack = db.ScriptEvaluateAsync(Scripts.Ack, keys, [maxJseq, _ctx.Instance, ttl, batch, channel, jobs.Length]);
+                    await Task.WhenAll(delivered, ack).ConfigureAwait(false);
+                    var acked = (RedisResult[])ack.Result!;
                     switch ((int)acked[0])
                     {
                         case 1:
@@ -310,8 +332,11 @@ internal sealed class RedisFanout
         run.Done.TrySetResult(outcome);
     }
 
-    /// <summary>Applies a batch of jobs to every recipient's inbox and delivers what was appended. Returns the last jseq.</summary>
-    private async Task<long> ApplyAsync(IDatabase db, string channel, RedisValue[] rawJobs)
+    /// <summary>
+    /// Applies a batch of jobs to every recipient's inbox and starts delivering what was appended. Returns the last
+    /// jseq and the delivery, which logs its own failures.
+    /// </summary>
+    private async Task<(long MaxJseq, Task Delivered)> ApplyAsync(IDatabase db, string channel, RedisValue[] rawJobs)
     {
         var jobs = new Job[rawJobs.Length];
         var perUser = new Dictionary<string, List<int>>(StringComparer.Ordinal);
@@ -360,12 +385,12 @@ internal sealed class RedisFanout
                 [_ctx.Keys.User(user), _ctx.Keys.Inbox(user), _ctx.Keys.Applied(user), _ctx.Keys.UserChannels(user), _ctx.Keys.Sessions(user)], args);
         }
 
-        await Task.WhenAll(calls).ConfigureAwait(false);
+        await Replies.InOrderAsync(calls).ConfigureAwait(false);
 
         var appended = new List<AppendedEntry>(perUser.Count);
         List<AppendedEntry>?[]? forWaiters = null;
         TaskCompletionSource<List<AppendedEntry>>?[]? waiters = null;
-        if (!_jobWaiters.IsEmpty)
+        if (Volatile.Read(ref _waitingCalls) > 0)
         {
             for (int i = 0; i < jobs.Length; i++)
             {
@@ -384,7 +409,6 @@ internal sealed class RedisFanout
         {
             var result = (RedisResult[])calls[u].Result!;
             var seqs = (RedisResult[])result[0]!;
-            var instances = (RedisResult[])result[1]!;
             List<int> indexes = perUser[users[u]];
             for (int k = 0; k < seqs.Length; k++)
             {
@@ -396,7 +420,7 @@ internal sealed class RedisFanout
                 }
             }
 
-            hints[users[u]] = instances.Length == 0 ? [] : instances.Select(r => (string)r!).Distinct(StringComparer.Ordinal).ToArray();
+            hints[users[u]] = DistinctInstances((RedisResult[])result[1]!);
         }
 
         if (waiters is not null)
@@ -407,24 +431,44 @@ internal sealed class RedisFanout
             }
         }
 
-        if (appended.Count > 0)
-        {
-            RouteHints.Current = hints;
-            try
-            {
-                await Listener.OnAppendedAsync(appended, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.ListenerFailed(_logger, ex);
-            }
-            finally
-            {
-                RouteHints.Current = null;
-            }
-        }
+        return (jobs[^1].Jseq, appended.Count == 0 ? Task.CompletedTask : DeliverAsync(appended, hints));
+    }
 
-        return jobs[^1].Jseq;
+    private async Task DeliverAsync(List<AppendedEntry> appended, Dictionary<string, string[]> hints)
+    {
+        RouteHints.Current = hints;
+        try
+        {
+            await Listener.OnAppendedAsync(appended, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.ListenerFailed(_logger, ex);
+        }
+    }
+
+    /// <summary>The node instances of a user's sessions (one per session, so usually repeated), each once.</summary>
+    private static string[] DistinctInstances(RedisResult[] instances)
+    {
+        switch (instances.Length)
+        {
+            case 0:
+                return [];
+            case 1:
+                return [(string)instances[0]!];
+            default:
+                var distinct = new List<string>(instances.Length);
+                foreach (RedisResult r in instances)
+                {
+                    string instance = (string)r!;
+                    if (!distinct.Contains(instance, StringComparer.Ordinal))
+                    {
+                        distinct.Add(instance);
+                    }
+                }
+
+                return [.. distinct];
+        }
     }
 
     private static RedisValue[] Tail(RedisResult[] result, int from)

@@ -18,6 +18,7 @@ internal sealed class RedisConnection : IChatKitHealthCheck, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly object _gate = new();
     private Task<IConnectionMultiplexer>? _connecting;
+    private Task<IDatabase>? _database;
     private IConnectionMultiplexer? _mux;
     private bool _owned;
     private long _upSinceTimestamp = -1;
@@ -67,6 +68,13 @@ internal sealed class RedisConnection : IChatKitHealthCheck, IAsyncDisposable
 
     public Task<IConnectionMultiplexer> GetAsync()
     {
+        // Every command asks: once connected, answer without the lock.
+        Task<IConnectionMultiplexer>? connecting = Volatile.Read(ref _connecting);
+        if (connecting is { IsCompletedSuccessfully: true })
+        {
+            return connecting;
+        }
+
         lock (_gate)
         {
             if (_connecting is null || _connecting.IsFaulted || _connecting.IsCanceled)
@@ -78,10 +86,24 @@ internal sealed class RedisConnection : IChatKitHealthCheck, IAsyncDisposable
         }
     }
 
-    public async Task<IDatabase> GetDatabaseAsync()
+    public Task<IDatabase> GetDatabaseAsync()
     {
-        IConnectionMultiplexer mux = await GetAsync().ConfigureAwait(false);
-        return mux.GetDatabase();
+        Task<IDatabase>? database = Volatile.Read(ref _database);
+        if (database is not null)
+        {
+            return database;
+        }
+
+        Task<IConnectionMultiplexer> connecting = GetAsync();
+        if (connecting.IsCompletedSuccessfully)
+        {
+            // The multiplexer is never replaced once connected: one task for every later command.
+            database = Task.FromResult(connecting.Result.GetDatabase());
+            Volatile.Write(ref _database, database);
+            return database;
+        }
+
+        return GetDatabaseSlowAsync(connecting);
     }
 
     public async ValueTask<bool> IsHealthyAsync(CancellationToken cancellationToken = default)
@@ -113,6 +135,9 @@ internal sealed class RedisConnection : IChatKitHealthCheck, IAsyncDisposable
         }
     }
 
+    private static async Task<IDatabase> GetDatabaseSlowAsync(Task<IConnectionMultiplexer> connecting) =>
+        (await connecting.ConfigureAwait(false)).GetDatabase();
+
     private async Task<IConnectionMultiplexer> ConnectAsync()
     {
         await Task.Yield();
@@ -129,6 +154,10 @@ internal sealed class RedisConnection : IChatKitHealthCheck, IAsyncDisposable
                 ConfigurationOptions config = ConfigurationOptions.Parse(_options.Configuration!);
                 config.AbortOnConnectFail = false;
                 config.ClientName ??= "chatkit";
+
+                // The default dedicated socket threads are woken (Monitor.Pulse) for every flush: with several small
+                // commands per message that was most of a node's CPU (issue #5 profile). The thread pool is cheaper.
+                config.SocketManager ??= SocketManager.ThreadPool;
                 Log.Connecting(_logger, string.Join(",", config.EndPoints.Select(e => e.ToString())));
                 mux = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
                 _owned = true;

@@ -128,14 +128,17 @@ internal static class EntryCodec
         }
     }
 
-    /// <summary>Which user an entry's side effect on the channel list applies to: <c>+</c> add, <c>-</c> remove, empty none.</summary>
+    /// <summary>
+    /// An entry's side effect on the recipient's channel list: <c>+</c> add, <c>-</c> remove, <c>*</c> (a message) add
+    /// unless the inbox already had an entry of the channel, empty none (see <see cref="Scripts.Append"/>).
+    /// </summary>
     public static string EffectFor(ReadOnlySpan<byte> stored, string recipient)
     {
         int bar = stored.IndexOf((byte)'|');
         byte kind = stored[bar + 1];
         if (kind == (byte)'m')
         {
-            return "+";
+            return "*";
         }
 
         if (kind is (byte)'a' or (byte)'x')

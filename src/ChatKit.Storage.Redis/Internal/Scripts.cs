@@ -13,7 +13,8 @@ namespace ChatKit.Internal;
 internal static class Scripts
 {
     // Shared tail of every script that enqueues jobs: mark the channel pending on its slot, then try to become the
-    // channel's fan-out worker. Expects the locals kq, kl, kp, now, channel, token, ttl, batch, result, firstj, lastj.
+    // channel's fan-out worker. Expects the locals kq, kl, kp, now, channel, token, ttl, batch, result, firstj, lastj,
+    // and solo (the job when the queue holds only it, so that it need not be read back; else false).
     // Returns {0, result, firstJseq, lastJseq, owned (1/0), jobs... (when owned)}.
     private const string EnqueueTail = """
         redis.call('ZADD', kp, 'NX', now, channel)
@@ -21,8 +22,12 @@ internal static class Scripts
         if redis.call('SET', kl, token, 'NX', 'PX', ttl) then owned = 1 end
         local out = {0, result, firstj, lastj, owned}
         if owned == 1 then
-          local jobs = redis.call('LRANGE', kq, 0, batch - 1)
-          for _, job in ipairs(jobs) do out[#out + 1] = job end
+          if solo then
+            out[6] = solo
+          else
+            local jobs = redis.call('LRANGE', kq, 0, batch - 1)
+            for _, job in ipairs(jobs) do out[#out + 1] = job end
+          end
         end
         return out
         """;
@@ -43,25 +48,29 @@ internal static class Scripts
           local m = redis.call('ZRANGEBYSCORE', kh, seq, seq)
           return {1, m[1] or false, dup}
         end
-        if redis.call('EXISTS', km) == 0 then
+        local meta = redis.call('HMGET', km, 's', 'j')
+        local s, lastj = tonumber(meta[1]), tonumber(meta[2]) or 0
+        if not s then
           if ARGV[3] == '' then return {2} end
-          redis.call('HSET', km, 'k', 'd', 'ca', now, 'la', now, 's', 0, 'j', 0, 'mj', 1)
-          redis.call('ZADD', kmem, 1, ARGV[3])
           if ARGV[4] ~= ARGV[3] then
-            redis.call('ZADD', kmem, 2, ARGV[4])
-            redis.call('HSET', km, 'mj', 2)
+            redis.call('HSET', km, 'k', 'd', 'ca', now, 'la', now, 's', 0, 'j', 0, 'mj', 2)
+            redis.call('ZADD', kmem, 1, ARGV[3], 2, ARGV[4])
+          else
+            redis.call('HSET', km, 'k', 'd', 'ca', now, 'la', now, 's', 0, 'j', 0, 'mj', 1)
+            redis.call('ZADD', kmem, 1, ARGV[3])
           end
+          s, lastj = 0, 0
         end
         if ARGV[2] ~= '1' and not redis.call('ZSCORE', kmem, from) then return {3} end
-        local s = redis.call('HINCRBY', km, 's', 1)
-        local lastj = redis.call('HINCRBY', km, 'j', 1)
-        redis.call('HSET', km, 'la', now)
+        s, lastj = s + 1, lastj + 1
+        redis.call('HSET', km, 's', s, 'j', lastj, 'la', now)
         local json = ARGV[6] .. s .. ARGV[7]
         redis.call('ZADD', kh, s, json)
         redis.call('ZADD', ko, 0, from .. ':' .. string.format('%016d', s))
         redis.call('SET', kd, s .. '|' .. ARGV[13], 'PX', ARGV[8])
         local members = redis.call('ZRANGE', kmem, 0, -1)
-        redis.call('RPUSH', kq, lastj .. '|' .. table.concat(members, ',') .. '|' .. now .. '|m|' .. json)
+        local job = lastj .. '|' .. table.concat(members, ',') .. '|' .. now .. '|m|' .. json
+        local solo = redis.call('RPUSH', kq, job) == 1 and job
         local result, firstj = json, lastj
         """ + "\n" + EnqueueTail;
 
@@ -83,7 +92,7 @@ internal static class Scripts
           lastj = i
           redis.call('RPUSH', kq, i .. '|' .. u .. '|' .. now .. '|a|' .. channel .. '|' .. u .. '|' .. ARGV[2])
         end
-        local result, firstj = '', 1
+        local result, firstj, solo = '', 1, false
         """ + "\n" + EnqueueTail;
 
     /// <summary>
@@ -131,6 +140,7 @@ internal static class Scripts
           lastj = redis.call('HINCRBY', km, 'j', 1)
           redis.call('RPUSH', kq, lastj .. '|' .. r .. '|' .. now .. '|' .. (add and 'a' or 'x') .. '|' .. channel .. '|' .. u .. '|' .. actor)
         end
+        local solo = false
         """ + "\n" + EnqueueTail;
 
     /// <summary>
@@ -148,7 +158,8 @@ internal static class Scripts
         if upTo <= tonumber(redis.call('HGET', kr, user) or '0') then return {6} end
         redis.call('HSET', kr, user, ARGV[2])
         local lastj = redis.call('HINCRBY', km, 'j', 1)
-        redis.call('RPUSH', kq, lastj .. '|' .. user .. '|' .. now .. '|r|' .. channel .. '|' .. ARGV[2])
+        local job = lastj .. '|' .. user .. '|' .. now .. '|r|' .. channel .. '|' .. ARGV[2]
+        local solo = redis.call('RPUSH', kq, job) == 1 and job
         local result, firstj = '', lastj
         """ + "\n" + EnqueueTail;
 
@@ -178,23 +189,25 @@ internal static class Scripts
     /// <summary>
     /// Acknowledges jobs up to a <c>jseq</c> (idempotent: another worker may have done it) and hands out the next
     /// batch, or releases the queue. KEYS: jobs, lock, slot-pending. ARGV: maxJseq, lockToken, lockTtlMs, batch,
-    /// channel. Returns {0} released, {2} the lock was lost (another worker continues), or {1, jobs...}.
+    /// channel, applied (how many jobs the worker applied: the acknowledged ones are among the first that many).
+    /// Returns {0} released, {2} the lock was lost (another worker continues), or {1, jobs...}.
     /// </summary>
     public const string Ack = """
         local kq, kl, kp = KEYS[1], KEYS[2], KEYS[3]
-        local maxj = tonumber(ARGV[1])
-        while true do
-          local head = redis.call('LINDEX', kq, 0)
-          if not head then break end
-          local j = tonumber(string.sub(head, 1, string.find(head, '|', 1, true) - 1))
-          if j > maxj then break end
-          redis.call('LPOP', kq)
+        local maxj, batch = tonumber(ARGV[1]), tonumber(ARGV[4])
+        local head = redis.call('LRANGE', kq, 0, tonumber(ARGV[6]) + batch - 1)
+        local done = 0
+        while done < #head do
+          local job = head[done + 1]
+          if tonumber(string.sub(job, 1, string.find(job, '|', 1, true) - 1)) > maxj then break end
+          done = done + 1
         end
+        if done > 0 then redis.call('LTRIM', kq, done, -1) end
         if redis.call('GET', kl) ~= ARGV[2] then return {2} end
-        if redis.call('LLEN', kq) > 0 then
+        if done < #head then
           redis.call('PEXPIRE', kl, ARGV[3])
-          local jobs = redis.call('LRANGE', kq, 0, tonumber(ARGV[4]) - 1)
-          table.insert(jobs, 1, 1)
+          local jobs = {1}
+          for k = done + 1, math.min(#head, done + batch) do jobs[#jobs + 1] = head[k] end
           return jobs
         end
         redis.call('DEL', kl)
@@ -206,39 +219,49 @@ internal static class Scripts
     /// Appends entries to one inbox, each at most once per (channel, jseq), and returns the seqs given (0 for an
     /// entry already applied) and the node instances holding the user's sessions, read atomically with the append so
     /// that live routing misses no session. KEYS: user, inbox, applied, channels, sessions.
-    /// ARGV: retentionCount, minCreatedAtMs (-1: no age limit), then quads of channel, jseq, effect (+, -, empty), entry.
+    /// ARGV: retentionCount, minCreatedAtMs (-1: no age limit), then quads of channel, jseq, effect, entry. The
+    /// effect on the user's channel list: <c>+</c> add, <c>-</c> remove, <c>*</c> add unless the inbox already had
+    /// an entry of the channel (a message: its channel is listed since the first entry, or the member was added,
+    /// which listed it), empty: none.
     /// </summary>
     public const string Append = """
         local ku, ki, ka, kc, ks = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
         local keep, minAt = tonumber(ARGV[1]), tonumber(ARGV[2])
         local head = tonumber(redis.call('HGET', ku, 'h') or '0')
         local seqs = {}
+        local len = -1
         local i = 3
         while i <= #ARGV do
           local ch, j, eff, e = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
-          if j > tonumber(redis.call('HGET', ka, ch) or '0') then
+          local prev = tonumber(redis.call('HGET', ka, ch) or '0')
+          if j > prev then
             redis.call('HSET', ka, ch, j)
             head = head + 1
-            redis.call('RPUSH', ki, e)
+            len = redis.call('RPUSH', ki, e)
             seqs[#seqs + 1] = head
-            if eff == '+' then redis.call('SADD', kc, ch) elseif eff == '-' then redis.call('SREM', kc, ch) end
+            if eff == '+' or (eff == '*' and prev == 0) then
+              redis.call('SADD', kc, ch)
+            elseif eff == '-' then
+              redis.call('SREM', kc, ch)
+            end
           else
             seqs[#seqs + 1] = 0
           end
           i = i + 4
         end
-        redis.call('HSET', ku, 'h', head)
-        local len = redis.call('LLEN', ki)
-        if len > keep then
-          redis.call('LTRIM', ki, len - keep, -1)
-          len = keep
-        end
-        if minAt >= 0 then
-          while len > 1 do
-            local first = redis.call('LINDEX', ki, 0)
-            if tonumber(string.sub(first, 1, string.find(first, '|', 1, true) - 1)) >= minAt then break end
-            redis.call('LPOP', ki)
-            len = len - 1
+        if len >= 0 then
+          redis.call('HSET', ku, 'h', head)
+          if len > keep then
+            redis.call('LTRIM', ki, len - keep, -1)
+            len = keep
+          end
+          if minAt >= 0 then
+            while len > 1 do
+              local first = redis.call('LINDEX', ki, 0)
+              if tonumber(string.sub(first, 1, string.find(first, '|', 1, true) - 1)) >= minAt then break end
+              redis.call('LPOP', ki)
+              len = len - 1
+            end
           end
         end
         return {seqs, redis.call('HVALS', ks)}

@@ -106,7 +106,9 @@ internal sealed class RedisPresenceStore : IPresenceStore
     public ValueTask TouchAsync(string user, DateTimeOffset at, CancellationToken cancellationToken = default) =>
         new(_ctx.RunAsync(async db =>
         {
-            await db.ScriptEvaluateAsync(Scripts.Touch, [_keys.User(user)], [at.ToUnixTimeMilliseconds()]).ConfigureAwait(false);
+            // Fire and forget: sessions touch about once a second each, so under load nearly every message brings
+            // one, and its reply (none) only cost a thread pool hop. A later read on the connection still sees it.
+            await db.ScriptEvaluateAsync(Scripts.Touch, [_keys.User(user)], [at.ToUnixTimeMilliseconds()], CommandFlags.FireAndForget).ConfigureAwait(false);
             return true;
         }, cancellationToken));
 
