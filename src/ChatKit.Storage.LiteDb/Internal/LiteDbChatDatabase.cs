@@ -401,7 +401,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
                 return;
             }
 
-            if (due is TimeSpan wait && wait > TimeSpan.Zero || due is null)
+            if (due != TimeSpan.Zero)
             {
                 _maintenanceSignal.Wait(due ?? Timeout.InfiniteTimeSpan);
                 continue;

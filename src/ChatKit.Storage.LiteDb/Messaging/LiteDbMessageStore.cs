@@ -84,9 +84,6 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         database.RegisterParticipant(this);
     }
 
-    /// <summary>Journal documents written (for tests).</summary>
-    internal long JournalDocuments => Interlocked.Read(ref _journalId);
-
     private LiteDatabase Db => _database.Db;
 
     private ILiteCollection<BsonDocument> Channels => Db.GetCollection(LiteDbCollections.Channels);
@@ -234,22 +231,20 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     /// </summary>
     private void WalkHistory(string channelId, long beforeSeq, Func<ChatMessage, bool, bool> visit)
     {
-        // Pending messages first (copied under the lock), then the file's blocks below the first pending one.
-        List<ChatMessage>? pending = null;
+        // Pending messages first, then the file's blocks below the first pending one. The pending ones are visited
+        // under the lock instead of being copied out: a page needs a few of them, a layer may hold thousands, and the
+        // visitors only look at messages.
         HashSet<long>? deleted = null;
         long fileEnd = beforeSeq; // exclusive
         lock (_gate)
         {
-            foreach (PendingState layer in OldestFirst())
+            foreach (PendingState layer in NewestFirst())
             {
                 if (layer.Channels.TryGetValue(channelId, out PendingChannel? channel))
                 {
                     if (channel.Messages.Count > 0)
                     {
-                        long first = channel.Messages[0].ChannelSeq;
-                        long count = Math.Clamp(beforeSeq - first, 0, channel.Messages.Count);
-                        (pending ??= []).AddRange(channel.Messages.GetRange(0, (int)count));
-                        fileEnd = Math.Min(fileEnd, first);
+                        fileEnd = Math.Min(fileEnd, channel.Messages[0].ChannelSeq);
                     }
 
                     if (channel.Deleted is not null)
@@ -258,15 +253,21 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
                     }
                 }
             }
-        }
 
-        if (pending is not null)
-        {
-            for (int i = pending.Count - 1; i >= 0; i--)
+            foreach (PendingState layer in NewestFirst())
             {
-                if (!visit(pending[i], deleted?.Contains(pending[i].ChannelSeq) == true))
+                if (!layer.Channels.TryGetValue(channelId, out PendingChannel? channel) || channel.Messages.Count == 0)
                 {
-                    return;
+                    continue;
+                }
+
+                List<ChatMessage> messages = channel.Messages;
+                for (int i = (int)Math.Min(messages.Count, beforeSeq - messages[0].ChannelSeq) - 1; i >= 0; i--)
+                {
+                    if (!visit(messages[i], deleted?.Contains(messages[i].ChannelSeq) == true))
+                    {
+                        return;
+                    }
                 }
             }
         }
@@ -577,8 +578,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
         if (_dedupeFilter.MightContain(dedupeKey) && FindDedupe(dedupeKey, draft.From, draft.ChannelId, draft.ClientMsgId) is DedupeRow seen
             && seen.At >= draft.SentAt - _options.DedupeWindow
-            && ((_batch.Channels.TryGetValue(draft.ChannelId, out PendingChannel? inBatch) ? inBatch.Find(seen.ChannelSeq) : null)
-                ?? FindMessage(draft.ChannelId, seen.ChannelSeq)) is ChatMessage first)
+            && WriterFindMessage(draft.ChannelId, seen.ChannelSeq) is ChatMessage first)
         {
             // Past the window the key is free again, as in the in-memory store: the new message's key replaces it.
             return new CommitResult(CommitStatus.Duplicate, first, []);
@@ -611,6 +611,10 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             draft.Body, draft.MetaJson, draft.ClientMsgId, draft.SentAt);
         return new CommitResult(CommitStatus.Committed, message, ApplyMessage(message, createsDirect));
     }
+
+    /// <summary>A message by position as the writer sees it: the running batch included.</summary>
+    private ChatMessage? WriterFindMessage(string channelId, long channelSeq) =>
+        (_batch.Channels.TryGetValue(channelId, out PendingChannel? batch) ? batch.Find(channelSeq) : null) ?? FindMessage(channelId, channelSeq);
 
     private ChannelChangeResult CreateGroup(GroupDraft draft)
     {
