@@ -199,7 +199,10 @@ public sealed class ReconnectTests
         bool answerPings = true;
         await using FakeChatServer server = await FakeChatServer.StartAsync(s => s.HeartbeatMs = 200);
         server.Intercept = (_, frame) => ValueTask.FromResult(frame.Type == FrameTypes.Ping && !Volatile.Read(ref answerPings));
-        await using ChatClient client = TestClients.Create(server);
+
+        // Pings every 200 ms (the server's heartbeat), but a second to answer: with the default (one interval), a
+        // 200 ms stall of a loaded CI machine declared a live server dead before the test stopped answering.
+        await using ChatClient client = TestClients.Create(server, o => o.HeartbeatTimeout = TimeSpan.FromSeconds(1));
         var log = new EventLog(client);
         await client.ConnectAsync();
         FakeSession first = await server.NextSessionAsync();
