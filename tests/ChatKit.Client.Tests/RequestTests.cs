@@ -72,13 +72,14 @@ public sealed class RequestTests
     [Fact]
     public async Task A_request_without_reply_times_out_and_a_late_reply_is_ignored()
     {
-        FakeSession? session = null;
-        string? rid = null;
+        // Set when the server has seen (and swallowed) the request: on a loaded machine the client's 300 ms may run
+        // out before the frame even reaches the server.
+        var request = new TaskCompletionSource<(FakeSession Session, string? Rid)>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using FakeChatServer server = await FakeChatServer.StartAsync(s => s.Intercept = (sess, frame) =>
         {
             if (frame.Type == FrameTypes.Channels)
             {
-                (session, rid) = (sess, frame.Rid);
+                request.TrySetResult((sess, frame.Rid));
                 return ValueTask.FromResult(true);
             }
 
@@ -92,7 +93,8 @@ public sealed class RequestTests
         TimeSpan took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
 
         Assert.InRange(took, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
-        session!.Enqueue($"{{\"type\":\"ok\",\"rid\":\"{rid}\",\"channels\":[]}}");
+        (FakeSession session, string? rid) = await request.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        session.Enqueue($"{{\"type\":\"ok\",\"rid\":\"{rid}\",\"channels\":[]}}");
         await client.PingAsync();
         Assert.Equal(ChatConnectionState.Connected, client.State);
     }
