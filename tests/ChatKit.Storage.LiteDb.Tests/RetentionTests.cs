@@ -131,22 +131,33 @@ public sealed class RetentionTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task Concurrent_commits_share_transactions()
+    public async Task Commits_queued_behind_a_running_batch_share_transactions()
     {
         using LiteDbChatDatabase db = _file.OpenDatabase();
         LiteDbMessageStore store = TempDatabase.MessageStore(db);
         string g = ChannelIds.Group(++_id);
         string[] members = [.. Enumerable.Range(0, 10).Select(i => $"u{i}")];
         await store.CreateGroupAsync(new GroupDraft(g, "g", "u0", members, T0));
+
+        // Hold the writer in a batch of its own, as a slow batch under load would, while the commits queue up.
+        using var running = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        Task<bool> holder = Task.Run(() => db.WriteAsync(() => { running.Set(); release.Wait(); return true; }, CancellationToken.None));
+        Assert.True(running.Wait(TimeSpan.FromSeconds(10)));
         long before = db.CommittedBatches;
 
         const int total = 2_000;
-        CommitResult[] results = await Task.WhenAll(Enumerable.Range(0, total).Select(i =>
-            store.CommitAsync(new MessageDraft(++_id + i * 0, g, null, members[i % 10], "d", "x", null, $"c{i}", T0.AddMilliseconds(i))).AsTask()));
+        Task<CommitResult>[] commits = [.. Enumerable.Range(0, total).Select(i =>
+            store.CommitAsync(new MessageDraft(++_id + i * 0, g, null, members[i % 10], "d", "x", null, $"c{i}", T0.AddMilliseconds(i))).AsTask())];
+        Assert.DoesNotContain(commits, c => c.IsCompleted);
+        release.Set();
+        Assert.True(await holder);
+        CommitResult[] results = await Task.WhenAll(commits);
 
-        long transactions = db.CommittedBatches - before;
-        output.WriteLine($"{total} concurrent commits in {transactions} transactions");
+        long transactions = db.CommittedBatches - before - 1;
+        output.WriteLine($"{total} queued commits in {transactions} transactions");
         Assert.All(results, r => Assert.Equal(CommitStatus.Committed, r.Status));
+        Assert.Equal(Enumerable.Range(1, total).Select(i => (long)i), results.Select(r => r.Message!.ChannelSeq).Order());
         Assert.True(transactions <= total / 4, $"{total} commits took {transactions} transactions.");
     }
 }

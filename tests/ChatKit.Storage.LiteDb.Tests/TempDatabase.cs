@@ -23,9 +23,10 @@ internal sealed class TempDatabase : IDisposable
 
     public string FilePath { get; }
 
-    /// <summary>The database file and its log, in bytes.</summary>
+    /// <summary>The database file, its log and its journal segments, in bytes.</summary>
     public long SizeOnDisk =>
-        new[] { FilePath, LiteDbChatDatabase.LogPathOf(FilePath) }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
+        new[] { FilePath, LiteDbChatDatabase.LogPathOf(FilePath) }.Concat(JournalFile.SegmentPaths(FilePath))
+            .Where(File.Exists).Sum(f => new FileInfo(f).Length);
 
     public LiteDbChatDatabase OpenDatabase(Action<LiteDbStorageOptions>? configure = null)
     {

@@ -110,7 +110,8 @@ internal sealed class Deployment : IAsyncDisposable
                 {
                     // A fresh file per start, so that every round measures the same (empty) database.
                     string file = Path.Combine(Path.GetTempPath(), $"chatkit-loadtest-{port}.db");
-                    foreach (string stale in new[] { file, Path.ChangeExtension(file, null) + "-log.db", file + ".lock" })
+                    var journal = Directory.GetFiles(Path.GetDirectoryName(file)!, Path.GetFileName(file) + "-journal.*");
+                    foreach (string stale in new[] { file, Path.ChangeExtension(file, null) + "-log.db", file + ".lock" }.Concat(journal))
                     {
                         File.Delete(stale);
                     }

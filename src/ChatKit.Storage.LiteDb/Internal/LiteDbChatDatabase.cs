@@ -32,7 +32,10 @@ namespace ChatKit.Storage.LiteDb.Internal;
 internal sealed class LiteDbChatDatabase : IDisposable
 {
     /// <summary>The version of the document layout this code writes; a file with a newer one is refused.</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
+
+    /// <summary>The one older layout this code opens and upgrades in place.</summary>
+    private const int UpgradableSchemaVersion = 2;
 
     private const string MetaCollection = "meta";
     private static readonly TimeSpan MaintenanceRetryDelay = TimeSpan.FromSeconds(1);
@@ -44,7 +47,10 @@ internal sealed class LiteDbChatDatabase : IDisposable
     private readonly Channel<WriteOperation> _queue;
     private LiteDatabase? _db;
     private FileStream? _lock;
-    private Thread? _writer;
+    private JournalFile? _journal;
+    private readonly List<WriteOperation> _batch = [];
+    private readonly int _maxBatchSize;
+    private int _writing;
     private Thread? _maintainer;
     private readonly SemaphoreSlim _maintenanceSignal = new(0);
     private volatile bool _closing;
@@ -58,6 +64,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
         ArgumentNullException.ThrowIfNull(logger);
         _options = options.Value;
         _logger = logger;
+        _maxBatchSize = Math.Max(1, _options.MaxBatchSize);
         _queue = Channel.CreateBounded<WriteOperation>(new BoundedChannelOptions(Math.Max(1, _options.QueueCapacity))
         {
             SingleReader = true,
@@ -76,6 +83,16 @@ internal sealed class LiteDbChatDatabase : IDisposable
 
     /// <summary>The open database, opening it on first use.</summary>
     public LiteDatabase Db => _db ?? Open();
+
+    /// <summary>The append-only journal next to the file (open once <see cref="Db"/> is).</summary>
+    public JournalFile Journal
+    {
+        get
+        {
+            _ = Db;
+            return _journal!;
+        }
+    }
 
     /// <summary>Transactions committed by the writer (for tests and the benchmark).</summary>
     public long CommittedBatches => Interlocked.Read(ref _committedBatches);
@@ -126,6 +143,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
             _fullPath = path;
             FileStream? fileLock = null;
             LiteDatabase? db = null;
+            JournalFile? journal = null;
             try
             {
                 string? directory = System.IO.Path.GetDirectoryName(path);
@@ -137,18 +155,19 @@ internal sealed class LiteDbChatDatabase : IDisposable
                 fileLock = AcquireLock(path);
                 db = OpenEngine(path);
                 PrepareSchema(db, path);
+                journal = JournalFile.Open(path);
             }
             catch
             {
+                journal?.Dispose();
                 db?.Dispose();
                 fileLock?.Dispose();
                 throw;
             }
 
             _lock = fileLock;
+            _journal = journal;
             _db = db;
-            _writer = new Thread(RunWriter) { IsBackground = true, Name = "ChatKit LiteDB writer" };
-            _writer.Start();
             _maintainer = new Thread(RunMaintenance) { IsBackground = true, Name = "ChatKit LiteDB maintenance" };
             _maintainer.Start();
             Log.Opened(_logger, path, started.ElapsedMilliseconds);
@@ -172,12 +191,14 @@ internal sealed class LiteDbChatDatabase : IDisposable
             {
                 await _queue.Writer.WriteAsync(operation, cancellationToken).ConfigureAwait(false);
             }
+
         }
         catch (ChannelClosedException)
         {
             throw new ObjectDisposedException(nameof(LiteDbChatDatabase), $"The LiteDB database '{FullPath}' is closed.");
         }
 
+        TryWrite();
         return await operation.Task.ConfigureAwait(false);
     }
 
@@ -194,14 +215,25 @@ internal sealed class LiteDbChatDatabase : IDisposable
             _disposed = true;
         }
 
+        // No write is queued after this; take the writer for good and run what is left.
         _queue.Writer.TryComplete();
-        _writer?.Join();
+        var wait = new SpinWait();
+        while (Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+        {
+            wait.SpinOnce(sleep1Threshold: 1);
+        }
+
+        while (_queue.Reader.Count > 0)
+        {
+            RunBatch();
+        }
 
         // After the last batch: the participant's final maintenance (everything pending folded in), then close.
         _closing = true;
         _maintenanceSignal.Release();
         _maintainer?.Join();
         _maintenanceSignal.Dispose();
+        _journal?.Dispose();
         if (_db is not null)
         {
             _db.Dispose();
@@ -294,11 +326,18 @@ internal sealed class LiteDbChatDatabase : IDisposable
 
                 meta.Insert(new BsonDocument { ["_id"] = "schema", ["v"] = SchemaVersion });
             }
+            else if (schema["v"].AsInt32 == UpgradableSchemaVersion)
+            {
+                // Version 2 kept the journal in a collection, which version 3 still replays; version 3 adds the
+                // journal file, which version 2 would not read: mark the file so that an older ChatKit refuses it.
+                schema["v"] = SchemaVersion;
+                meta.Update(schema);
+            }
             else if (schema["v"].AsInt32 < SchemaVersion)
             {
                 throw new InvalidOperationException(
                     $"ChatKit could not open the LiteDB database '{path}': it was written by an earlier ChatKit (layout version {schema["v"].AsInt32}; " +
-                    $"this one reads version {SchemaVersion} only). Move it away to start empty.");
+                    $"this one reads versions {UpgradableSchemaVersion} and {SchemaVersion}). Move it away to start empty.");
             }
             else if (schema["v"].AsInt32 > SchemaVersion)
             {
@@ -328,51 +367,89 @@ internal sealed class LiteDbChatDatabase : IDisposable
         }
     }
 
-    private void RunWriter()
+    /// <summary>
+    /// Runs one batch of queued writes if no other thread is running one (the caller that finds the writer free
+    /// becomes it), then hands what is still queued to a thread-pool item. Batches are serialized by
+    /// <c>_writing</c>; each runs synchronously from its transaction's begin to its commit, as LiteDB binds a
+    /// transaction to the thread that began it.
+    /// </summary>
+    private void TryWrite()
     {
-        int max = Math.Max(1, _options.MaxBatchSize);
-        var batch = new List<WriteOperation>(max);
-        ChannelReader<WriteOperation> reader = _queue.Reader;
-        while (true)
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
         {
+            // The thread that holds it looks at the queue again after its batch.
+            return;
+        }
+
+        try
+        {
+            RunBatch();
+        }
+        finally
+        {
+            Volatile.Write(ref _writing, 0);
+        }
+
+        // A write queued while the batch ran found the writer taken: look once more now that it is free. The caller
+        // of this one is waiting for its own answer, so the rest goes to the thread pool.
+        Interlocked.MemoryBarrier();
+        if (_queue.Reader.Count > 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static db => db.DrainQueue(), this, preferLocal: false);
+        }
+    }
+
+    private void DrainQueue()
+    {
+        while (_queue.Reader.Count > 0)
+        {
+            if (Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+            {
+                return;
+            }
+
             try
             {
-                if (!reader.TryRead(out WriteOperation? first))
-                {
-                    // A dedicated thread: blocking here costs nothing, and keeps every transaction on this thread.
-                    if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
-                    {
-                        return;
-                    }
-
-                    continue;
-                }
-
-                batch.Add(first);
-                while (batch.Count < max && reader.TryRead(out WriteOperation? next))
-                {
-                    batch.Add(next);
-                }
-
-                batch.RemoveAll(static op => op.TryCancelBeforeStart());
-                if (batch.Count > 0)
-                {
-                    ExecuteBatch(batch);
-                }
-
-                batch.Clear();
+                RunBatch();
             }
-            catch (Exception ex)
+            finally
             {
-                // Never let the writer die: fail what is left of the batch and keep serving.
-                Log.WriterFailed(_logger, ex);
-                foreach (WriteOperation op in batch)
-                {
-                    op.Fail(ex);
-                }
-
-                batch.Clear();
+                Volatile.Write(ref _writing, 0);
             }
+
+            Interlocked.MemoryBarrier();
+        }
+    }
+
+    /// <summary>Takes up to <see cref="LiteDbStorageOptions.MaxBatchSize"/> queued writes and runs them in one transaction.</summary>
+    private void RunBatch()
+    {
+        List<WriteOperation> batch = _batch;
+        try
+        {
+            while (batch.Count < _maxBatchSize && _queue.Reader.TryRead(out WriteOperation? next))
+            {
+                batch.Add(next);
+            }
+
+            batch.RemoveAll(static op => op.TryCancelBeforeStart());
+            if (batch.Count > 0)
+            {
+                ExecuteBatch(batch);
+            }
+        }
+        catch (Exception ex)
+        {
+            // Never leave a caller waiting: fail what is left of the batch and keep serving.
+            Log.WriterFailed(_logger, ex);
+            foreach (WriteOperation op in batch)
+            {
+                op.Fail(ex);
+            }
+        }
+        finally
+        {
+            batch.Clear();
         }
     }
 

@@ -41,6 +41,9 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
     private const int WriterCacheLimit = 100_000;
 
+    /// <summary>The meta document with the id of the newest journal record folded into the layout.</summary>
+    private const string JournalMetaId = "journal";
+
     private readonly LiteDbChatDatabase _database;
     private readonly ChatKitOptions _options;
     private readonly LiteDbStorageOptions _storage;
@@ -64,6 +67,8 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     private readonly Dictionary<string, MemberRow> _members = new(StringComparer.Ordinal);
     private readonly DedupeFilter _dedupeFilter = new();
     private long _journalId;
+    private bool _journalAppended;
+    private bool _legacyJournal;
     private long _pendingSince;
     private long _materializations;
     private DateTimeOffset _latestWrite = DateTimeOffset.MinValue;
@@ -94,7 +99,9 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
     private ILiteCollection<BsonDocument> Members => Db.GetCollection(LiteDbCollections.Members);
 
-    private ILiteCollection<BsonDocument> Journal => Db.GetCollection(LiteDbCollections.Journal);
+    private ILiteCollection<BsonDocument> LegacyJournal => Db.GetCollection(LiteDbCollections.Journal);
+
+    private ILiteCollection<BsonDocument> Meta => Db.GetCollection(LiteDbCollections.Meta);
 
     // ----------------------------------------------------------------------------------------------- reads
 
@@ -1193,7 +1200,8 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             return;
         }
 
-        Journal.Insert(new BsonDocument { ["_id"] = _journalId + 1, ["b"] = _records.WrittenSpan.ToArray() });
+        _database.Journal.Append(_journalId + 1, _records.WrittenSpan);
+        _journalAppended = true;
     }
 
     /// <inheritdoc />
@@ -1228,6 +1236,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
         _batch.Clear();
         _records.ResetWrittenCount();
+        _journalAppended = false;
 
         // Trimmed between batches only: a batch's own changes must stay in the caches until it commits.
         if (_channels.Count + _inboxes.Count + _members.Count > WriterCacheLimit)
@@ -1239,6 +1248,13 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     /// <inheritdoc />
     void IWriterParticipant.AfterRollback()
     {
+        if (_journalAppended)
+        {
+            // The record went out, then LiteDB's commit of the same batch failed: the batch did not happen.
+            _journalAppended = false;
+            _database.Journal.RemoveLast();
+        }
+
         _batch.Clear();
         _records.ResetWrittenCount();
         ClearWriterCaches();
@@ -1296,6 +1312,9 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             _committed = new PendingState();
             journalUpTo = Interlocked.Read(ref _journalId);
             waiters = _materializeWaiters;
+
+            // The batches after this point go to a new segment, so that this one can be deleted once folded in.
+            _database.Journal.RequestRotation();
             _materializeWaiters = null;
             _materializeNow = false;
         }
@@ -1304,7 +1323,13 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         try
         {
             Materialize(work);
-            Journal.DeleteMany(BsonExpression.Create("$._id <= @0", journalUpTo));
+            if (_legacyJournal)
+            {
+                LegacyJournal.DeleteMany(BsonExpression.Create("$._id <= @0", journalUpTo));
+            }
+
+            // In the same transaction as the layout it describes: a replay after a crash skips exactly these.
+            Meta.Upsert(new BsonDocument { ["_id"] = JournalMetaId, ["upTo"] = journalUpTo });
             db.Commit();
         }
         catch
@@ -1328,6 +1353,8 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             _materialized.Add(work);
         }
 
+        _legacyJournal = false;
+        _database.Journal.DropThrough(journalUpTo);
         Interlocked.Increment(ref _materializations);
         CompleteWaiters(waiters);
     }
@@ -1569,16 +1596,34 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         _replaying = true;
         try
         {
-            long last = 0;
-            foreach (BsonDocument doc in Journal.Query().OrderBy("_id").ToEnumerable())
+            long folded = Meta.FindById(JournalMetaId)?["upTo"].AsInt64 ?? 0;
+            long last = folded;
+            bool replayed = false;
+
+            // A file of layout version 2 kept its journal in a collection; its records come first.
+            foreach (BsonDocument doc in LegacyJournal.Query().OrderBy("_id").ToEnumerable())
             {
                 ApplyRecords(doc["b"].AsBinary);
-
-                last = doc["_id"].AsInt64;
+                last = Math.Max(last, doc["_id"].AsInt64);
+                replayed = _legacyJournal = true;
             }
 
+            foreach ((long id, byte[] payload) in _database.Journal.ReadAll())
+            {
+                // Folded into the layout already: the process died before it deleted the segment.
+                if (id <= last)
+                {
+                    continue;
+                }
+
+                ApplyRecords(payload);
+                last = id;
+                replayed = true;
+            }
+
+            // Ids keep growing across restarts: the layout remembers which ones it holds.
             Interlocked.Exchange(ref _journalId, last);
-            _materializeNow = last > 0;
+            _materializeNow = replayed;
         }
         finally
         {
