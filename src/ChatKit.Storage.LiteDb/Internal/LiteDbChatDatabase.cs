@@ -180,11 +180,11 @@ internal sealed class LiteDbChatDatabase : IDisposable
     /// <paramref name="work"/> runs on the writer thread inside that transaction and must do all of its reads and
     /// writes through <see cref="Db"/> synchronously.
     /// </summary>
-    public async Task<T> WriteAsync<T>(Func<T> work, CancellationToken cancellationToken)
+    public async Task<T> WriteAsync<T>(Func<T> work, CancellationToken cancellationToken, bool writesDocuments = true)
     {
         cancellationToken.ThrowIfCancellationRequested();
         _ = Db;
-        var operation = new WriteOperation<T>(work, cancellationToken);
+        var operation = new WriteOperation<T>(work, writesDocuments, cancellationToken);
         try
         {
             if (!_queue.Writer.TryWrite(operation))
@@ -507,17 +507,25 @@ internal sealed class LiteDbChatDatabase : IDisposable
     private void ExecuteBatch(List<WriteOperation> batch)
     {
         LiteDatabase db = _db!;
+        bool transaction = batch.Exists(static op => op.WritesDocuments);
         try
         {
             _participant?.BeforeBatch();
-            db.BeginTrans();
+            if (transaction)
+            {
+                db.BeginTrans();
+            }
+
             foreach (WriteOperation op in batch)
             {
                 op.Execute();
             }
 
             _participant?.BeforeCommit(db);
-            db.Commit();
+            if (transaction)
+            {
+                db.Commit();
+            }
         }
         catch (Exception ex)
         {
@@ -550,10 +558,17 @@ internal sealed class LiteDbChatDatabase : IDisposable
         try
         {
             _participant?.BeforeBatch();
-            db.BeginTrans();
+            if (op.WritesDocuments)
+            {
+                db.BeginTrans();
+            }
+
             op.Execute();
             _participant?.BeforeCommit(db);
-            db.Commit();
+            if (op.WritesDocuments)
+            {
+                db.Commit();
+            }
         }
         catch (Exception ex)
         {

@@ -6,6 +6,13 @@ namespace ChatKit.Storage.LiteDb.Internal;
 /// </summary>
 internal abstract class WriteOperation
 {
+    /// <summary>
+    /// Whether the work writes LiteDB documents and so needs the batch's transaction. Writes recorded only in the
+    /// journal (the message store's) do not: a batch of them begins none, so that it never waits for LiteDB's locks
+    /// (a checkpoint takes them all).
+    /// </summary>
+    public abstract bool WritesDocuments { get; }
+
     /// <summary>Cancels the write if its caller gave up before it started; returns whether it did.</summary>
     public abstract bool TryCancelBeforeStart();
 

@@ -1,12 +1,14 @@
 namespace ChatKit.Storage.LiteDb.Internal;
 
 /// <summary>A <see cref="WriteOperation"/> whose work returns a <typeparamref name="T"/>.</summary>
-internal sealed class WriteOperation<T>(Func<T> work, CancellationToken cancellationToken) : WriteOperation
+internal sealed class WriteOperation<T>(Func<T> work, bool writesDocuments, CancellationToken cancellationToken) : WriteOperation
 {
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private T? _result;
 
     public Task<T> Task => _completion.Task;
+
+    public override bool WritesDocuments => writesDocuments;
 
     public override bool TryCancelBeforeStart() =>
         cancellationToken.IsCancellationRequested && _completion.TrySetCanceled(cancellationToken);

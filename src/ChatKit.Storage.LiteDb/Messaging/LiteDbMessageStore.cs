@@ -1549,8 +1549,8 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     {
         Task recovery = EnsureRecovered();
         return recovery.IsCompletedSuccessfully
-            ? new(_database.WriteAsync(work, cancellationToken))
-            : new(AfterRecoveryAsync(recovery, () => _database.WriteAsync(work, cancellationToken)));
+            ? new(_database.WriteAsync(work, cancellationToken, writesDocuments: false))
+            : new(AfterRecoveryAsync(recovery, () => _database.WriteAsync(work, cancellationToken, writesDocuments: false)));
     }
 
     private ValueTask<T> Recovered<T>(Func<T> read)
@@ -1580,7 +1580,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         {
             if (_recovery is null || _recovery.IsFaulted || _recovery.IsCanceled)
             {
-                _recovery = _database.WriteAsync(Recover, CancellationToken.None);
+                _recovery = _database.WriteAsync(Recover, CancellationToken.None, writesDocuments: false);
             }
 
             return _recovery;
