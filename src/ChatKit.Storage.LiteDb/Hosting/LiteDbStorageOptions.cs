@@ -33,8 +33,9 @@ public sealed class LiteDbStorageOptions
 
     /// <summary>
     /// Pending messages, inbox entries and other rows above which the writer folds the journal into the layout
-    /// before <see cref="MaterializeInterval"/> has passed: the bound on the memory that pending writes hold (about
-    /// 100 bytes each, plus message bodies). Default 200,000.
+    /// before <see cref="MaterializeInterval"/> has passed. It also bounds the memory that pending writes hold (about
+    /// 100 bytes each, plus message bodies): past twice this many, new writes wait until the maintenance thread has
+    /// caught up. Default 200,000.
     /// </summary>
     public int MaterializeAfterEntries { get; set; } = 200_000;
 

@@ -49,6 +49,12 @@ internal sealed class LiteDbChatDatabase : IDisposable
     private FileStream? _lock;
     private JournalFile? _journal;
     private readonly List<WriteOperation> _batch = [];
+
+    // LiteDB 5.0.21 can hand a reader a page from a log position that a concurrent checkpoint has just truncated
+    // and reused ("page type must be collection page", after which the engine refuses every call): under overload,
+    // when lagging sessions refill from the file, the load test hit it within seconds. So LiteDB never checkpoints
+    // by itself here, and this node's checkpoints wait for every read, batch and materialization to finish.
+    private readonly ReaderWriterLockSlim _checkpointGate = new(LockRecursionPolicy.SupportsRecursion);
     private readonly int _maxBatchSize;
     private int _writing;
     private Thread? _maintainer;
@@ -202,6 +208,21 @@ internal sealed class LiteDbChatDatabase : IDisposable
         return await operation.Task.ConfigureAwait(false);
     }
 
+    /// <summary>Runs a read of the file; a checkpoint waits until it is done (see <c>_checkpointGate</c>).</summary>
+    public T Read<T>(Func<T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        _checkpointGate.EnterReadLock();
+        try
+        {
+            return read();
+        }
+        finally
+        {
+            _checkpointGate.ExitReadLock();
+        }
+    }
+
     /// <summary>Stops the writer after it has committed every queued write, then closes the file.</summary>
     public void Dispose()
     {
@@ -274,6 +295,9 @@ internal sealed class LiteDbChatDatabase : IDisposable
             // for range scans over one user's inbox or one channel's history.
             engine = new LiteEngine(new EngineSettings { Filename = path, Collation = Collation.Binary, AutoRebuild = false });
             var db = new LiteDatabase(engine, null, disposeOnClose: true);
+
+            // Checkpoints only from MaybeCheckpoint, behind the checkpoint gate.
+            db.CheckpointSize = 0;
             if (db.Collation.SortOptions != CompareOptions.Ordinal)
             {
                 string collation = db.Collation.ToString();
@@ -435,7 +459,15 @@ internal sealed class LiteDbChatDatabase : IDisposable
             batch.RemoveAll(static op => op.TryCancelBeforeStart());
             if (batch.Count > 0)
             {
-                ExecuteBatch(batch);
+                _checkpointGate.EnterReadLock();
+                try
+                {
+                    ExecuteBatch(batch);
+                }
+                finally
+                {
+                    _checkpointGate.ExitReadLock();
+                }
             }
         }
         catch (Exception ex)
@@ -486,7 +518,11 @@ internal sealed class LiteDbChatDatabase : IDisposable
 
             try
             {
-                _participant!.Maintain(_db!);
+                Read(() =>
+                {
+                    _participant!.Maintain(_db!);
+                    return true;
+                });
                 MaybeCheckpoint();
             }
             catch (Exception ex)
@@ -598,13 +634,21 @@ internal sealed class LiteDbChatDatabase : IDisposable
 
     private void MaybeCheckpoint()
     {
-        // LiteDB checkpoints by itself at 1,000 log pages, but only when no reader is active at that moment; under
-        // steady reads the log could grow without bound. Past the configured size, force it (it waits for readers
-        // and for the writer's transaction, so it runs here, on the maintenance thread, after a materialization).
+        // The only checkpoint of this node (LiteDB's own is off, see _checkpointGate): past the configured log size,
+        // on the maintenance thread after a materialization, once every read and batch in progress has finished.
         var log = new FileInfo(LogPath);
         if (log.Exists && log.Length > _options.CheckpointLogBytes)
         {
-            _db!.Checkpoint();
+            _checkpointGate.EnterWriteLock();
+            try
+            {
+                _db!.Checkpoint();
+            }
+            finally
+            {
+                _checkpointGate.ExitWriteLock();
+            }
+
             Log.Checkpointed(_logger, _fullPath!, log.Length);
         }
     }

@@ -59,6 +59,10 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     private readonly List<PendingState> _materialized = [];
     private List<TaskCompletionSource>? _materializeWaiters;
 
+    // Set while the pending layers hold more than PendingLimit entries (writes come in faster than the maintenance
+    // thread folds them in); new writes wait for it, so that pending memory stays bounded. Completed by Maintain.
+    private TaskCompletionSource? _caughtUp;
+
     // Writer-thread state (see remarks).
     private readonly PendingState _batch = new();
     private readonly ArrayBufferWriter<byte> _records = new(16 * 1024);
@@ -1226,6 +1230,10 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
                 _committed.MergeFrom(_batch);
                 due = _committed.Items >= _storage.MaterializeAfterEntries;
+                if (_caughtUp is null && _committed.Items + (_materializing?.Items ?? 0) >= PendingLimit)
+                {
+                    _caughtUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
             }
         }
 
@@ -1347,11 +1355,18 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             throw;
         }
 
+        TaskCompletionSource? caughtUp = null;
         lock (_gate)
         {
             _materializing = null;
             _materialized.Add(work);
+            if (_committed.Items < PendingLimit)
+            {
+                (caughtUp, _caughtUp) = (_caughtUp, null);
+            }
         }
+
+        caughtUp?.TrySetResult();
 
         _legacyJournal = false;
         _database.Journal.DropThrough(journalUpTo);
@@ -1548,17 +1563,25 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     private ValueTask<T> WriteAsync<T>(Func<T> work, CancellationToken cancellationToken)
     {
         Task recovery = EnsureRecovered();
+        if (Volatile.Read(ref _caughtUp) is { } caughtUp)
+        {
+            recovery = Task.WhenAll(recovery, caughtUp.Task.WaitAsync(cancellationToken));
+        }
+
         return recovery.IsCompletedSuccessfully
             ? new(_database.WriteAsync(work, cancellationToken, writesDocuments: false))
             : new(AfterRecoveryAsync(recovery, () => _database.WriteAsync(work, cancellationToken, writesDocuments: false)));
     }
 
+    /// <summary>The most entries the pending layers hold before new writes wait for the maintenance thread.</summary>
+    private int PendingLimit => _storage.MaterializeAfterEntries * 2;
+
     private ValueTask<T> Recovered<T>(Func<T> read)
     {
         Task recovery = EnsureRecovered();
         return recovery.IsCompletedSuccessfully
-            ? new(read())
-            : new(AfterRecoveryAsync(recovery, () => Task.FromResult(read())));
+            ? new(_database.Read(read))
+            : new(AfterRecoveryAsync(recovery, () => Task.FromResult(_database.Read(read))));
     }
 
     private static async Task<T> AfterRecoveryAsync<T>(Task recovery, Func<Task<T>> then)

@@ -66,7 +66,7 @@ internal sealed class LiteDbPushTokenStore : IPushTokenStore
     public ValueTask<IReadOnlyList<PushToken>> GetTokensAsync(string user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
-        return new(ReadUser(user)
+        return new(_database.Read(() => ReadUser(user))
             .Select(static d => new PushToken(d["u"].AsString, d["d"].AsString, d["p"].AsString, d["tok"].AsString))
             .ToArray());
     }
