@@ -4,7 +4,8 @@ namespace ChatKit.Storage.LiteDb.Internal;
 
 /// <summary>
 /// A store that keeps writer-side state across the writes of a batch and needs to hear about the batch's end (see
-/// <see cref="LiteDbChatDatabase"/>). Every member runs on the writer thread.
+/// <see cref="LiteDbChatDatabase"/>). Every member but <see cref="Maintain"/> runs inside the running batch, one batch
+/// at a time (on whichever thread runs it); <see cref="Maintain"/> runs on the maintenance thread.
 /// </summary>
 internal interface IWriterParticipant
 {

@@ -19,7 +19,8 @@ namespace ChatKit.Storage.LiteDb.Internal;
 /// process did not finish (never acknowledged) and is cut off; anywhere else it is corruption and opening fails.</para>
 /// <para>Segments: the writer starts a new one when the maintenance thread asks (<see cref="RequestRotation"/>,
 /// at the start of each materialization); a segment whose newest record is folded into the layout is deleted
-/// (<see cref="DropThrough"/>). The writer thread appends; the maintenance thread rotates and drops.</para>
+/// (<see cref="DropThrough"/>). The running batch appends (one batch at a time); the maintenance thread rotates and
+/// drops.</para>
 /// </remarks>
 internal sealed class JournalFile : IDisposable
 {
@@ -71,7 +72,7 @@ internal sealed class JournalFile : IDisposable
     }
 
     /// <summary>
-    /// Reads every record of every segment in order (on the writer thread, before the first append). Cuts off a
+    /// Reads every record of every segment in order (in the first batch, before the first append). Cuts off a
     /// record the process did not finish writing at the end of the last segment.
     /// </summary>
     /// <exception cref="InvalidDataException">A segment other than the last is damaged, or a segment is not a journal.</exception>
@@ -127,7 +128,7 @@ internal sealed class JournalFile : IDisposable
     }
 
     /// <summary>
-    /// Appends one batch's record to the current segment (on the writer thread); it is in the operating system's
+    /// Appends one batch's record to the current segment (from the running batch); it is in the operating system's
     /// cache when this returns. On failure the segment is cut back to where it was, so that it still ends on a whole
     /// record; if even that fails the journal refuses every later append.
     /// </summary>

@@ -11,17 +11,19 @@ namespace ChatKit.Storage.LiteDb.Internal;
 
 /// <summary>
 /// The one LiteDB file of a host: opens it (lazily, or at host start through <see cref="LiteDbStartupService"/>),
-/// owns the writer thread and the maintenance thread, and closes it.
+/// owns the write queue, the journal file and the maintenance thread, and closes it.
 /// </summary>
 /// <remarks>
-/// <para>Writes: every write of every store goes through <see cref="WriteAsync{T}"/> into one queue that one
-/// dedicated thread drains. The thread takes up to <see cref="LiteDbStorageOptions.MaxBatchSize"/> waiting writes,
-/// runs them inside one LiteDB transaction, lets the participant (the message store) add what the batch recorded,
-/// commits, and only then completes their callers' tasks (group commit). LiteDB binds an explicit transaction to
-/// the thread that began it and writes its log pages synchronously in <c>Commit()</c>, so a completed write is in
-/// the file: a process killed after that keeps it; a process killed before keeps none of the batch, because LiteDB
-/// replays only transactions whose confirmation page reached the log.</para>
-/// <para>Maintenance: a second dedicated thread runs the participant's background work (folding the journal into the
+/// <para>Writes: every write of every store goes through <see cref="WriteAsync{T}"/> into one queue. One batch runs
+/// at a time: the caller that finds the writer free takes up to <see cref="LiteDbStorageOptions.MaxBatchSize"/>
+/// waiting writes and runs them itself; what queued meanwhile is run by a thread-pool item (group commit, without a
+/// hand-off to a writer thread when the node is not busy). A batch runs its writes, lets the participant (the message
+/// store) append what the batch recorded to the journal, and only then completes their callers' tasks. Writes of
+/// LiteDB documents (push tokens) run inside one LiteDB transaction per batch, begun and committed on the thread
+/// that runs the batch (LiteDB binds an explicit transaction to its thread) and written to LiteDB's log in
+/// <c>Commit()</c>; a batch of journal-only writes begins none. Either way a completed write is in the file: a
+/// process killed after that keeps it; one killed before keeps none of the batch.</para>
+/// <para>Maintenance: a dedicated thread runs the participant's background work (folding the journal into the
 /// indexed layout) in its own transaction when it is due, concurrently with the writer's batches, and checkpoints
 /// the log. At close it runs once more after the writer's last batch.</para>
 /// <para>Reads run on the caller's thread outside any explicit transaction: LiteDB gives each of them a snapshot
@@ -182,9 +184,10 @@ internal sealed class LiteDbChatDatabase : IDisposable
     }
 
     /// <summary>
-    /// Queues a write for the writer thread and completes when the transaction that contains it has committed.
-    /// <paramref name="work"/> runs on the writer thread inside that transaction and must do all of its reads and
-    /// writes through <see cref="Db"/> synchronously.
+    /// Queues a write and completes when the batch that contains it has committed (runs the batch on this thread when
+    /// the writer is free). <paramref name="work"/> runs inside that batch, one batch at a time, and must do all of
+    /// its reads and writes through <see cref="Db"/> synchronously; with <paramref name="writesDocuments"/> false it
+    /// writes no LiteDB document (the batch may then have no LiteDB transaction).
     /// </summary>
     public async Task<T> WriteAsync<T>(Func<T> work, CancellationToken cancellationToken, bool writesDocuments = true)
     {
@@ -222,6 +225,12 @@ internal sealed class LiteDbChatDatabase : IDisposable
             _checkpointGate.ExitReadLock();
         }
     }
+
+    /// <summary>Holds the checkpoint gate for a lazy read, until <see cref="ExitRead"/> on the same thread.</summary>
+    public void EnterRead() => _checkpointGate.EnterReadLock();
+
+    /// <summary>Releases what <see cref="EnterRead"/> took.</summary>
+    public void ExitRead() => _checkpointGate.ExitReadLock();
 
     /// <summary>Stops the writer after it has committed every queued write, then closes the file.</summary>
     public void Dispose()
@@ -459,15 +468,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
             batch.RemoveAll(static op => op.TryCancelBeforeStart());
             if (batch.Count > 0)
             {
-                _checkpointGate.EnterReadLock();
-                try
-                {
-                    ExecuteBatch(batch);
-                }
-                finally
-                {
-                    _checkpointGate.ExitReadLock();
-                }
+                ExecuteBatch(batch);
             }
         }
         catch (Exception ex)
@@ -542,8 +543,29 @@ internal sealed class LiteDbChatDatabase : IDisposable
 
     private void ExecuteBatch(List<WriteOperation> batch)
     {
-        LiteDatabase db = _db!;
         bool transaction = batch.Exists(static op => op.WritesDocuments);
+        if (!transaction)
+        {
+            // A batch of journal-only writes takes the checkpoint gate for each of its few reads of the file (most
+            // find what they need in memory), so that a checkpoint holds up sends only when they must read the file.
+            ExecuteBatch(batch, transaction: false);
+            return;
+        }
+
+        _checkpointGate.EnterReadLock();
+        try
+        {
+            ExecuteBatch(batch, transaction: true);
+        }
+        finally
+        {
+            _checkpointGate.ExitReadLock();
+        }
+    }
+
+    private void ExecuteBatch(List<WriteOperation> batch, bool transaction)
+    {
+        LiteDatabase db = _db!;
         try
         {
             _participant?.BeforeBatch();

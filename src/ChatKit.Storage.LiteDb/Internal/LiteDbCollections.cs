@@ -22,8 +22,9 @@ internal static class LiteDbCollections
     /// <c>channelSeq</c>) instead of copying it into every member's inbox.</summary>
     public const string Inbox = "inbox";
 
-    /// <summary><c>_id</c> = a number in commit order: the records of one write batch that are not yet in the other
-    /// collections (see <c>LiteDbMessageStore</c>). Replayed when the file is opened.</summary>
+    /// <summary>Layout version 2 only: <c>_id</c> = a number in commit order, the records of one write batch not yet in
+    /// the other collections. Version 3 keeps them in the journal file (see <c>JournalFile</c>); leftovers of a
+    /// version-2 file are replayed when it is opened, then deleted.</summary>
     public const string Journal = "journal";
 
     /// <summary><c>_id</c> = <c>USER|CHANNEL</c>: the user → channels index, with the read mark and whether the user
@@ -33,7 +34,7 @@ internal static class LiteDbCollections
     /// <summary><c>_id</c> = <c>USER|DEVICE|PROVIDER</c>; a push token.</summary>
     public const string PushTokens = "push";
 
-    /// <summary>The layout version.</summary>
+    /// <summary>The layout version (<c>schema</c>) and the newest journal record folded into the layout (<c>journal</c>).</summary>
     public const string Meta = "meta";
 
     /// <summary>Every collection ChatKit writes.</summary>

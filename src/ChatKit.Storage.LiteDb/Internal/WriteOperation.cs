@@ -1,8 +1,8 @@
 namespace ChatKit.Storage.LiteDb.Internal;
 
 /// <summary>
-/// One write waiting for the writer thread. <see cref="Execute"/> runs inside a transaction that other writes
-/// share; the caller's task completes only in <see cref="Complete"/>, after that transaction committed.
+/// One write waiting for its batch. <see cref="Execute"/> runs inside a batch that other writes share; the caller's
+/// task completes only in <see cref="Complete"/>, after that batch committed.
 /// </summary>
 internal abstract class WriteOperation
 {
@@ -16,7 +16,7 @@ internal abstract class WriteOperation
     /// <summary>Cancels the write if its caller gave up before it started; returns whether it did.</summary>
     public abstract bool TryCancelBeforeStart();
 
-    /// <summary>Performs the writes (on the writer thread, inside the current transaction) and keeps the result.</summary>
+    /// <summary>Performs the writes (inside the running batch) and keeps the result.</summary>
     public abstract void Execute();
 
     /// <summary>Hands the kept result to the caller: the transaction has committed.</summary>

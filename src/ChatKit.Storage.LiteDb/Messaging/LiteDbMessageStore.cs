@@ -14,16 +14,17 @@ namespace ChatKit.Storage.LiteDb.Messaging;
 /// The <see cref="IMessageStore"/> on one LiteDB file. Same semantics as the in-memory store.
 /// </summary>
 /// <remarks>
-/// <para><b>Why a journal.</b> A LiteDB document write costs tens of microseconds on the one writer thread, and a send
+/// <para><b>Why a journal.</b> A LiteDB document write costs tens of microseconds, one batch at a time, and a send
 /// changes the history, a dedupe key and one inbox per member: written document by document, a group of 100 costs
 /// more than a hundred writes per message. So a write is made durable as one <i>record</i> in the batch's journal
-/// document (one insert per transaction, whatever the batch holds; see <see cref="LiteDbChatDatabase"/> for group
-/// commit), and its effects are kept in memory (<see cref="PendingState"/>) until they are folded into the indexed
+/// record (one append to the journal file per batch, whatever the batch holds; see <see cref="LiteDbChatDatabase"/>
+/// for group commit and <see cref="JournalFile"/>), and its effects are kept in memory (<see cref="PendingState"/>) until they are folded into the indexed
 /// layout in bulk (<see cref="Materialize"/>): history, inboxes and dedupe keys as blocks of consecutive entries,
 /// so that a busy inbox or channel costs one document write per materialization instead of one per entry. The
-/// journal documents folded in are deleted in the same transaction, so after a crash the file holds every
-/// committed write exactly once: either in the layout, or as a journal record that the next open replays.</para>
-/// <para><b>Writer state.</b> Writes run on the writer thread. They decide against small caches of what they would
+/// materialization's transaction records the newest journal record it folded in, so after a crash the file holds
+/// every committed write exactly once: either in the layout, or as a newer journal record that the next open
+/// replays.</para>
+/// <para><b>Writer state.</b> Writes run one batch at a time. They decide against small caches of what they would
 /// otherwise read for every message (a channel's members and last <c>channelSeq</c>, an inbox's bounds, read marks);
 /// the caches include the running batch, are trimmed only between batches, and are dropped when a batch rolls back.
 /// A write is split into its checks and its effect (<c>Apply…</c>); the effect is what the journal records, and
@@ -232,7 +233,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             }
         }
 
-        BsonDocument? doc = Channels.FindById(channelId);
+        BsonDocument? doc = _database.Read(() => Channels.FindById(channelId));
         return doc is null ? null : Channel(doc);
     }
 
@@ -482,8 +483,8 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     }
 
     /// <summary>The block of <paramref name="prefix"/> that holds <paramref name="seq"/>, if it is in the file.</summary>
-    private static BsonDocument? FindBlock(ILiteCollection<BsonDocument> collection, string prefix, long seq, int blockSize) =>
-        seq < 1 ? null : collection.FindById(BlockKey(prefix, seq, blockSize));
+    private BsonDocument? FindBlock(ILiteCollection<BsonDocument> collection, string prefix, long seq, int blockSize) =>
+        seq < 1 ? null : _database.Read(() => collection.FindById(BlockKey(prefix, seq, blockSize)));
 
     /// <summary>
     /// The key of the block that holds <paramref name="seq"/>. Blocks of consecutive entries are filled before the
@@ -508,7 +509,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
                 return _messages[(int)(channelSeq - _start)].Message;
             }
 
-            BsonDocument? block = FindBlock(store.Messages, channelId, channelSeq, MessageBlockSize);
+            BsonDocument? block = store.FindBlock(store.Messages, channelId, channelSeq, MessageBlockSize);
             if (block is not null)
             {
                 _channelId = channelId;
@@ -1068,7 +1069,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             }
         }
 
-        if (row is null && Members.FindById(key) is BsonDocument doc)
+        if (row is null && _database.Read(() => Members.FindById(key)) is BsonDocument doc)
         {
             row = Member(doc);
         }
@@ -1142,7 +1143,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         return found;
     }
 
-    private void LoadDedupeFilter()
+    private void LoadDedupeFilter() => _database.Read(() =>
     {
         // One pass over the dedupe keys in the file (at most one window of messages) when the writer first commits,
         // and again whenever the keys added since outnumber the filter's size.
@@ -1182,7 +1183,9 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         {
             _dedupeFilter.Add(key);
         }
-    }
+
+        return true;
+    });
 
     // ----------------------------------------------------------------------------------------------- the writer's hooks
 
@@ -1611,10 +1614,10 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     }
 
     /// <summary>
-    /// On the writer thread, as the first write: applies the journal's records in order to the state in the layout,
+    /// As the first write: applies the journal's records newer than the layout's mark in order to the state in the layout,
     /// as pending changes of this batch, so that they become visible when it commits and are materialized right after.
     /// </summary>
-    private bool Recover()
+    private bool Recover() => _database.Read(() =>
     {
         _replaying = true;
         try
@@ -1655,7 +1658,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
         LoadDedupeFilter();
         return true;
-    }
+    });
 
     // ----------------------------------------------------------------------------------------------- shared
 
@@ -1663,11 +1666,28 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     /// An index range scan of <c>_id</c> in the requested order. With a limit the scan stops there and the result is
     /// read at once; without one it is read lazily, so that a caller that stops early reads no further.
     /// </summary>
-    private static IEnumerable<BsonDocument> Range(ILiteCollection<BsonDocument> collection, string from, string to, bool descending, int limit)
+    private IEnumerable<BsonDocument> Range(ILiteCollection<BsonDocument> collection, string from, string to, bool descending, int limit)
     {
         ILiteQueryable<BsonDocument> query = collection.Query().Where(LiteDbKeys.IdBetween(from, to));
         query = descending ? query.OrderByDescending("_id") : query.OrderBy("_id");
-        return limit == int.MaxValue ? query.ToEnumerable() : query.Limit(limit).ToList();
+        return limit == int.MaxValue ? Gated(query.ToEnumerable()) : _database.Read(() => query.Limit(limit).ToList());
+    }
+
+    /// <summary>A lazy read of the file that holds the checkpoint gate while it is enumerated (on one thread).</summary>
+    private IEnumerable<BsonDocument> Gated(IEnumerable<BsonDocument> documents)
+    {
+        _database.EnterRead();
+        try
+        {
+            foreach (BsonDocument document in documents)
+            {
+                yield return document;
+            }
+        }
+        finally
+        {
+            _database.ExitRead();
+        }
     }
 
     /// <summary>An inbox's bounds, as the writer tracks them.</summary>
