@@ -13,8 +13,9 @@ public sealed class LiteDbStorageOptions
     public string Path { get; set; } = "chatkit.db";
 
     /// <summary>
-    /// Most writes (sends, read marks, membership changes) committed together in one transaction. Concurrent writes
-    /// share a transaction, so that throughput is not bounded by one commit per message. Default 256.
+    /// Most writes (sends, read marks, membership changes) committed together in one batch: one journal append (and,
+    /// for push tokens, one LiteDB transaction). Writes that arrive while a batch runs share the next one, so that
+    /// throughput is not bounded by one commit per message. Default 256.
     /// </summary>
     public int MaxBatchSize { get; set; } = 256;
 

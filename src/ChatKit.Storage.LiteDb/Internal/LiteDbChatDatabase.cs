@@ -502,6 +502,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
     /// </summary>
     private void RunMaintenance()
     {
+        BackgroundPriority.LowerCurrentThread();
         while (true)
         {
             bool closing = _closing;
