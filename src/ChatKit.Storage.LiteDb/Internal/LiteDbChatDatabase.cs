@@ -662,15 +662,20 @@ internal sealed class LiteDbChatDatabase : IDisposable
         var log = new FileInfo(LogPath);
         if (log.Exists && log.Length > _options.CheckpointLogBytes)
         {
-            _checkpointGate.EnterWriteLock();
-            try
+            // Not on this thread: it runs at a low priority, and every read waits while the checkpoint holds the
+            // gate, so a checkpoint starved by the requests it holds up would stall them for longer.
+            Task.Run(() =>
             {
-                _db!.Checkpoint();
-            }
-            finally
-            {
-                _checkpointGate.ExitWriteLock();
-            }
+                _checkpointGate.EnterWriteLock();
+                try
+                {
+                    _db!.Checkpoint();
+                }
+                finally
+                {
+                    _checkpointGate.ExitWriteLock();
+                }
+            }).GetAwaiter().GetResult();
 
             Log.Checkpointed(_logger, _fullPath!, log.Length);
         }
