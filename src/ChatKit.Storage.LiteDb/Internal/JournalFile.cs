@@ -45,30 +45,41 @@ internal sealed class JournalFile : IDisposable
     }
 
     /// <summary>The segment files of the journal of <paramref name="databasePath"/>, oldest first.</summary>
-    public static IReadOnlyList<string> SegmentPaths(string databasePath)
-    {
-        string directory = Path.GetDirectoryName(databasePath) is { Length: > 0 } d ? d : ".";
-        string pattern = Path.GetFileName(databasePath) + Infix + "*";
-        return !Directory.Exists(directory)
-            ? []
-            : Directory.GetFiles(directory, pattern)
-                .Where(p => TryParseNumber(p, databasePath + Infix, out _))
-                .OrderBy(p => { TryParseNumber(p, databasePath + Infix, out long n); return n; })
-                .ToList();
-    }
+    public static IReadOnlyList<string> SegmentPaths(string databasePath) =>
+        [.. NumberedSegments(databasePath).Select(static s => s.Path)];
 
     /// <summary>Opens the journal of a database file (the caller holds the database's lock file).</summary>
     public static JournalFile Open(string databasePath)
     {
         var journal = new JournalFile(databasePath);
-        foreach (string path in SegmentPaths(databasePath))
+        foreach ((string path, long number) in NumberedSegments(databasePath))
         {
-            TryParseNumber(path, journal._prefix, out long number);
             journal._closed.Add(new Segment(path));
             journal._nextNumber = number + 1;
         }
 
         return journal;
+    }
+
+    private static List<(string Path, long Number)> NumberedSegments(string databasePath)
+    {
+        string directory = Path.GetDirectoryName(databasePath) is { Length: > 0 } d ? d : ".";
+        string prefix = databasePath + Infix;
+        var segments = new List<(string Path, long Number)>();
+        if (Directory.Exists(directory))
+        {
+            foreach (string path in Directory.GetFiles(directory, Path.GetFileName(databasePath) + Infix + "*"))
+            {
+                if (path.StartsWith(prefix, StringComparison.Ordinal)
+                    && long.TryParse(path.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out long number))
+                {
+                    segments.Add((path, number));
+                }
+            }
+        }
+
+        segments.Sort(static (a, b) => a.Number.CompareTo(b.Number));
+        return segments;
     }
 
     /// <summary>
@@ -306,13 +317,6 @@ internal sealed class JournalFile : IDisposable
         }
 
         return ~crc;
-    }
-
-    private static bool TryParseNumber(string path, string prefix, out long number)
-    {
-        number = 0;
-        return path.StartsWith(prefix, StringComparison.Ordinal)
-            && long.TryParse(path.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out number);
     }
 
     private sealed class Segment(string path)

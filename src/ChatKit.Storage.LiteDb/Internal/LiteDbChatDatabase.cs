@@ -200,7 +200,6 @@ internal sealed class LiteDbChatDatabase : IDisposable
             {
                 await _queue.Writer.WriteAsync(operation, cancellationToken).ConfigureAwait(false);
             }
-
         }
         catch (ChannelClosedException)
         {
@@ -219,6 +218,21 @@ internal sealed class LiteDbChatDatabase : IDisposable
         try
         {
             return read();
+        }
+        finally
+        {
+            _checkpointGate.ExitReadLock();
+        }
+    }
+
+    /// <summary>Runs a read of the file that returns nothing (see <see cref="Read{T}"/>).</summary>
+    public void Read(Action read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        _checkpointGate.EnterReadLock();
+        try
+        {
+            read();
         }
         finally
         {
@@ -408,10 +422,28 @@ internal sealed class LiteDbChatDatabase : IDisposable
     /// </summary>
     private void TryWrite()
     {
+        // A write queued while the batch ran found the writer taken (its thread leaves it to whoever holds it): look
+        // once more now that it is free. The caller of this one is waiting for its own answer, so the rest goes to
+        // the thread pool.
+        if (TryRunBatch() && _queue.Reader.Count > 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static db => db.DrainQueue(), this, preferLocal: false);
+        }
+    }
+
+    private void DrainQueue()
+    {
+        while (_queue.Reader.Count > 0 && TryRunBatch())
+        {
+        }
+    }
+
+    /// <summary>Runs one batch if the writer is free; returns false if another thread holds it.</summary>
+    private bool TryRunBatch()
+    {
         if (Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
         {
-            // The thread that holds it looks at the queue again after its batch.
-            return;
+            return false;
         }
 
         try
@@ -423,35 +455,10 @@ internal sealed class LiteDbChatDatabase : IDisposable
             Volatile.Write(ref _writing, 0);
         }
 
-        // A write queued while the batch ran found the writer taken: look once more now that it is free. The caller
-        // of this one is waiting for its own answer, so the rest goes to the thread pool.
+        // A full fence between freeing the writer and the caller's look at the queue (a writer that found it taken
+        // queued first, then looked).
         Interlocked.MemoryBarrier();
-        if (_queue.Reader.Count > 0)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static db => db.DrainQueue(), this, preferLocal: false);
-        }
-    }
-
-    private void DrainQueue()
-    {
-        while (_queue.Reader.Count > 0)
-        {
-            if (Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
-            {
-                return;
-            }
-
-            try
-            {
-                RunBatch();
-            }
-            finally
-            {
-                Volatile.Write(ref _writing, 0);
-            }
-
-            Interlocked.MemoryBarrier();
-        }
+        return true;
     }
 
     /// <summary>Takes up to <see cref="LiteDbStorageOptions.MaxBatchSize"/> queued writes and runs them in one transaction.</summary>
@@ -520,11 +527,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
 
             try
             {
-                Read(() =>
-                {
-                    _participant!.Maintain(_db!);
-                    return true;
-                });
+                Read(() => _participant!.Maintain(_db!));
                 MaybeCheckpoint();
             }
             catch (Exception ex)

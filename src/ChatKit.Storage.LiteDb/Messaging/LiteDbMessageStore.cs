@@ -18,8 +18,8 @@ namespace ChatKit.Storage.LiteDb.Messaging;
 /// changes the history, a dedupe key and one inbox per member: written document by document, a group of 100 costs
 /// more than a hundred writes per message. So a write is made durable as one <i>record</i> in the batch's journal
 /// record (one append to the journal file per batch, whatever the batch holds; see <see cref="LiteDbChatDatabase"/>
-/// for group commit and <see cref="JournalFile"/>), and its effects are kept in memory (<see cref="PendingState"/>) until they are folded into the indexed
-/// layout in bulk (<see cref="Materialize"/>): history, inboxes and dedupe keys as blocks of consecutive entries,
+/// for group commit and <see cref="JournalFile"/>), and its effects are kept in memory (<see cref="PendingState"/>)
+/// until they are folded into the indexed layout in bulk (<see cref="Materialize"/>): history, inboxes and dedupe keys as blocks of consecutive entries,
 /// so that a busy inbox or channel costs one document write per materialization instead of one per entry. The
 /// materialization's transaction records the newest journal record it folded in, so after a crash the file holds
 /// every committed write exactly once: either in the layout, or as a newer journal record that the next open
@@ -1183,8 +1183,6 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         {
             _dedupeFilter.Add(key);
         }
-
-        return true;
     });
 
     // ----------------------------------------------------------------------------------------------- the writer's hooks
@@ -1323,11 +1321,11 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             _committed = new PendingState();
             journalUpTo = Interlocked.Read(ref _journalId);
             waiters = _materializeWaiters;
+            _materializeWaiters = null;
+            _materializeNow = false;
 
             // The batches after this point go to a new segment, so that this one can be deleted once folded in.
             _database.Journal.RequestRotation();
-            _materializeWaiters = null;
-            _materializeNow = false;
         }
 
         db.BeginTrans();
@@ -1614,8 +1612,8 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     }
 
     /// <summary>
-    /// As the first write: applies the journal's records newer than the layout's mark in order to the state in the layout,
-    /// as pending changes of this batch, so that they become visible when it commits and are materialized right after.
+    /// As the first write: applies the journal's records newer than the layout's mark in order to the state in the
+    /// layout, as pending changes of this batch, so that they become visible when it commits and are materialized right after.
     /// </summary>
     private bool Recover() => _database.Read(() =>
     {
