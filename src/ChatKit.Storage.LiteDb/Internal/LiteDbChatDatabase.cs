@@ -52,10 +52,12 @@ internal sealed class LiteDbChatDatabase : IDisposable
     private JournalFile? _journal;
     private readonly List<WriteOperation> _batch = [];
 
-    // LiteDB 5.0.21 can hand a reader a page from a log position that a concurrent checkpoint has just truncated
-    // and reused ("page type must be collection page", after which the engine refuses every call): under overload,
-    // when lagging sessions refill from the file, the load test hit it within seconds. So LiteDB never checkpoints
-    // by itself here, and this node's checkpoints wait for every read, batch and materialization to finish.
+    // LiteDB 5.0.21 can hand a query that starts while another transaction commits or checkpoints a page of the
+    // wrong version ("page type must be collection page", after which the engine refuses every call): under
+    // overload, when lagging sessions refill from the file, the load test hit it within seconds, and the
+    // concurrency test in 6 of 10 runs with the CPU busy. So every read of the file holds this gate shared; every
+    // commit and checkpoint holds it alone; a transaction that writes documents (a materialization, a batch of
+    // push-token writes) holds it upgradeable from begin to commit, one at a time. LiteDB's own checkpoint is off.
     private readonly ReaderWriterLockSlim _checkpointGate = new(LockRecursionPolicy.SupportsRecursion);
     private readonly int _maxBatchSize;
     private int _writing;
@@ -237,6 +239,39 @@ internal sealed class LiteDbChatDatabase : IDisposable
         finally
         {
             _checkpointGate.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// Commits the transaction of this thread with no read of the file running (see <c>_checkpointGate</c>); the
+    /// caller began it inside <see cref="Writing"/>.
+    /// </summary>
+    public void Commit(LiteDatabase db)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        _checkpointGate.EnterWriteLock();
+        try
+        {
+            db.Commit();
+        }
+        finally
+        {
+            _checkpointGate.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Runs a transaction that writes documents, one at a time (see <c>_checkpointGate</c>).</summary>
+    public void Writing(Action write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        _checkpointGate.EnterUpgradeableReadLock();
+        try
+        {
+            write();
+        }
+        finally
+        {
+            _checkpointGate.ExitUpgradeableReadLock();
         }
     }
 
@@ -527,7 +562,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
 
             try
             {
-                Read(() => _participant!.Maintain(_db!));
+                Writing(() => _participant!.Maintain(_db!));
                 MaybeCheckpoint();
             }
             catch (Exception ex)
@@ -556,15 +591,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
             return;
         }
 
-        _checkpointGate.EnterReadLock();
-        try
-        {
-            ExecuteBatch(batch, transaction: true);
-        }
-        finally
-        {
-            _checkpointGate.ExitReadLock();
-        }
+        Writing(() => ExecuteBatch(batch, transaction: true));
     }
 
     private void ExecuteBatch(List<WriteOperation> batch, bool transaction)
@@ -586,7 +613,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
             _participant?.BeforeCommit(db);
             if (transaction)
             {
-                db.Commit();
+                Commit(db);
             }
         }
         catch (Exception ex)
@@ -629,7 +656,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
             _participant?.BeforeCommit(db);
             if (op.WritesDocuments)
             {
-                db.Commit();
+                Commit(db);
             }
         }
         catch (Exception ex)

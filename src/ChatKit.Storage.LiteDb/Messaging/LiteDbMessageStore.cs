@@ -1339,7 +1339,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
             // In the same transaction as the layout it describes: a replay after a crash skips exactly these.
             Meta.Upsert(new BsonDocument { ["_id"] = JournalMetaId, ["upTo"] = journalUpTo });
-            db.Commit();
+            _database.Commit(db);
         }
         catch
         {
