@@ -95,6 +95,11 @@ internal sealed class Deployment : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
             ["DOTNET_NOLOGO"] = "1",
+
+            // Every .NET server alike (ChatKit, SignalR, relay): a thread-pool worker that runs out of work spins before
+            // it sleeps, which on the server's one pinned core burns the time the next socket event needs; on this
+            // machine it added about a quarter to ChatKit's CPU per delivery at a fixed rate (docs/benchmarks.md).
+            ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
         };
         switch (target)
         {

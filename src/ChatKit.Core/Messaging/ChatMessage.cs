@@ -77,6 +77,12 @@ public sealed class ChatMessage
             ClientMsgId, SentAt.ToUnixTimeMilliseconds()));
     }
 
+    /// <summary>
+    /// Drops the cached encoding, so that a store holding many messages does not hold it too; the next
+    /// <see cref="GetUtf8Json"/> encodes again (a reader that already has the bytes keeps them).
+    /// </summary>
+    internal void ReleaseEncoding() => _json = null;
+
     /// <inheritdoc />
     public override string ToString() => $"{ChannelId}#{ChannelSeq} ({Id})";
 }

@@ -8,13 +8,19 @@ namespace ChatKit.Messaging;
 /// commit atomic; a commit holds it for a few microseconds (one append per member), so it is not the bottleneck
 /// of a node.
 /// </summary>
+/// <remarks>
+/// What the store holds lives on the garbage-collected heap, so its layout is chosen for the collector: dedupe keys
+/// sit in each channel (small tables that grow with the channel, instead of one table of every key that a busy node
+/// would rebuild at millions of entries) and leave in history order once older than the dedupe window; and the
+/// encoded frame of a message is dropped from the message and its inbox item once a newer message of the channel is
+/// committed, since by then its live fan-out and acknowledgement are done (a later read encodes it again). Without
+/// that a node holding a million messages would copy two encodings of each through every generation.
+/// </remarks>
 public sealed class InMemoryMessageStore : IMessageStore
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, ChannelState> _channels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, UserState> _users = new(StringComparer.Ordinal);
-    private readonly Dictionary<DedupeKey, ChatMessage> _dedupe = [];
-    private readonly Queue<(DedupeKey Key, DateTimeOffset At)> _dedupeOrder = new();
     private readonly ChatKitOptions _options;
 
     /// <summary>Creates an empty store.</summary>
@@ -41,14 +47,16 @@ public sealed class InMemoryMessageStore : IMessageStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            PruneDedupe(draft.SentAt);
-            var key = new DedupeKey(draft.From, draft.ChannelId, draft.ClientMsgId);
-            if (_dedupe.TryGetValue(key, out ChatMessage? first))
+            var key = new SenderKey(draft.From, draft.ClientMsgId);
+            if (_channels.TryGetValue(draft.ChannelId, out ChannelState? channel))
             {
-                return new(new CommitResult(CommitStatus.Duplicate, first, []));
+                channel.PruneDedupe(draft.SentAt - _options.DedupeWindow);
+                if (channel.Dedupe.TryGetValue(key, out ChatMessage? first))
+                {
+                    return new(new CommitResult(CommitStatus.Duplicate, first, []));
+                }
             }
-
-            if (!_channels.TryGetValue(draft.ChannelId, out ChannelState? channel))
+            else
             {
                 if (draft.DirectMembers is not (string low, string high))
                 {
@@ -83,12 +91,10 @@ public sealed class InMemoryMessageStore : IMessageStore
 
             var message = new ChatMessage(draft.Id, channel.Id, channel.LastSeq + 1, draft.From, draft.Device,
                 draft.Body, draft.MetaJson, draft.ClientMsgId, draft.SentAt);
-            channel.Messages.Add(message);
-            channel.LastActivityAt = draft.SentAt;
-            _dedupe.Add(key, message);
-            _dedupeOrder.Enqueue((key, draft.SentAt));
-
             var item = InboxItem.ForMessage(message);
+            channel.AddMessage(message, item, key);
+            channel.LastActivityAt = draft.SentAt;
+
             var appended = new AppendedEntry[channel.Members.Count];
             for (int i = 0; i < appended.Length; i++)
             {
@@ -353,17 +359,7 @@ public sealed class InMemoryMessageStore : IMessageStore
         return entry;
     }
 
-    private void PruneDedupe(DateTimeOffset now)
-    {
-        DateTimeOffset horizon = now - _options.DedupeWindow;
-        while (_dedupeOrder.TryPeek(out var oldest) && oldest.At < horizon)
-        {
-            _dedupeOrder.Dequeue();
-            _dedupe.Remove(oldest.Key);
-        }
-    }
-
-    private readonly record struct DedupeKey(string From, string Channel, string ClientMsgId);
+    private readonly record struct SenderKey(string From, string ClientMsgId);
 
     private sealed class ChannelState(string id, ChannelKind kind, string? name, string? owner, DateTimeOffset createdAt)
     {
@@ -373,11 +369,41 @@ public sealed class InMemoryMessageStore : IMessageStore
         public string? Owner { get; set; } = owner;
         public List<string> Members { get; } = [];
         public List<ChatMessage> Messages { get; } = [];
+        public Dictionary<SenderKey, ChatMessage> Dedupe { get; } = [];
         public HashSet<long> Deleted { get; } = [];
         public Dictionary<string, long> ReadMarks { get; } = new(StringComparer.Ordinal);
         public DateTimeOffset CreatedAt { get; } = createdAt;
         public DateTimeOffset LastActivityAt { get; set; } = createdAt;
         public long LastSeq => Messages.Count;
+
+        // Messages[DedupeFloor..] still have their key in Dedupe.
+        private int _dedupeFloor;
+
+        // The newest message's inbox item: its encoding is dropped when the next message arrives.
+        private InboxItem? _newestItem;
+
+        public void AddMessage(ChatMessage message, InboxItem item, SenderKey key)
+        {
+            if (_newestItem is { } previous)
+            {
+                previous.ReleaseEncoding();
+                previous.Message!.ReleaseEncoding();
+            }
+
+            Messages.Add(message);
+            Dedupe.Add(key, message);
+            _newestItem = item;
+        }
+
+        /// <summary>Forgets the dedupe keys of messages sent before <paramref name="horizon"/>, oldest first.</summary>
+        public void PruneDedupe(DateTimeOffset horizon)
+        {
+            while (_dedupeFloor < Messages.Count && Messages[_dedupeFloor].SentAt < horizon)
+            {
+                ChatMessage old = Messages[_dedupeFloor++];
+                Dedupe.Remove(new SenderKey(old.From, old.ClientMsgId));
+            }
+        }
 
         public ChatChannel Snapshot() => new(Id, Kind, Name, Owner, Members.ToArray(), LastSeq, CreatedAt, LastActivityAt);
     }

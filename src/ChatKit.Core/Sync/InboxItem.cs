@@ -11,6 +11,9 @@ public sealed class InboxItem
 {
     private byte[]? _tail;
 
+    // Made from a tail alone (another node's entry): the tail cannot be rebuilt, so it is never dropped.
+    private bool _serialized;
+
     private InboxItem(InboxEntryKind kind, string channelId, ChatMessage? message, long upTo, string? user, bool added, string? by, DateTimeOffset createdAt)
     {
         Kind = kind;
@@ -90,7 +93,19 @@ public sealed class InboxItem
     public static InboxItem FromSerialized(InboxEntryKind kind, string channelId, ReadOnlyMemory<byte> entryTail, DateTimeOffset createdAt)
     {
         ArgumentNullException.ThrowIfNull(channelId);
-        return new(kind, channelId, null, 0, null, false, null, createdAt) { _tail = entryTail.ToArray() };
+        return new(kind, channelId, null, 0, null, false, null, createdAt) { _tail = entryTail.ToArray(), _serialized = true };
+    }
+
+    /// <summary>
+    /// Drops the cached entry tail of an item that can encode it again (not one made by <see cref="FromSerialized"/>,
+    /// whose tail is all it has), so that a store holding many items does not hold their encodings too.
+    /// </summary>
+    internal void ReleaseEncoding()
+    {
+        if (!_serialized)
+        {
+            _tail = null;
+        }
     }
 
     /// <summary>
