@@ -35,7 +35,16 @@ internal static class ScenarioRunner
             : await ThroughputScenario.CreateAsync(deployment, options, cancellationToken).ConfigureAwait(false);
         if (rate is { } fixedRate)
         {
-            await scenario.RunStepAsync(Math.Max(10, fixedRate / 4), 2, cancellationToken).ConfigureAwait(false);
+            if (options.WarmupSeconds > 0)
+            {
+                var warm = await scenario.RunStepAsync(fixedRate, options.WarmupSeconds, cancellationToken).ConfigureAwait(false);
+                Console.WriteLine($"  [{label}] warmup   {warm.Line()}");
+            }
+            else
+            {
+                await scenario.RunStepAsync(Math.Max(10, fixedRate / 4), 2, cancellationToken).ConfigureAwait(false);
+            }
+
             var step = await scenario.RunStepAsync(fixedRate, seconds, cancellationToken).ConfigureAwait(false);
             Console.WriteLine($"  [{label}] {step.Line()}");
             return new Measurement(target.Name(), options.Scenario, round, step.Passed ? step.DeliveredPerSecond : 0, step.Line(), step);
