@@ -7,6 +7,7 @@ namespace ChatKit.Messaging;
 public sealed class ChatMessage
 {
     private byte[]? _json;
+    private bool _encodingReleased;
 
     /// <summary>Creates a message as a store read it back or committed it.</summary>
     /// <param name="id">The 64-bit id.</param>
@@ -70,18 +71,34 @@ public sealed class ChatMessage
     /// </summary>
     public ReadOnlyMemory<byte> GetUtf8Json()
     {
+        if (_json is { } json)
+        {
+            return json;
+        }
+
         // Benign race: two threads may both serialize; both results are equal.
-        return _json ??= ServerFrameWriter.MessageObject(new MessageFields(
+        byte[] encoded = ServerFrameWriter.MessageObject(new MessageFields(
             Id, ChannelId, ChannelSeq, From, Device, Body,
             MetaJson is null ? ReadOnlyMemory<byte>.Empty : Encoding.UTF8.GetBytes(MetaJson),
             ClientMsgId, SentAt.ToUnixTimeMilliseconds()));
+        if (!_encodingReleased)
+        {
+            _json = encoded;
+        }
+
+        return encoded;
     }
 
     /// <summary>
-    /// Drops the cached encoding, so that a store holding many messages does not hold it too; the next
+    /// Drops the cached encoding and stops caching it, so that a store holding many messages does not hold their
+    /// encodings too, not even after a reconnecting device has read them all: every later
     /// <see cref="GetUtf8Json"/> encodes again (a reader that already has the bytes keeps them).
     /// </summary>
-    internal void ReleaseEncoding() => _json = null;
+    internal void ReleaseEncoding()
+    {
+        _encodingReleased = true;
+        _json = null;
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"{ChannelId}#{ChannelSeq} ({Id})";

@@ -14,6 +14,9 @@ public sealed class InboxItem
     // Made from a tail alone (another node's entry): the tail cannot be rebuilt, so it is never dropped.
     private bool _serialized;
 
+    // Set once a store dropped the tail: later reads encode again instead of caching it for good.
+    private bool _encodingReleased;
+
     private InboxItem(InboxEntryKind kind, string channelId, ChatMessage? message, long upTo, string? user, bool added, string? by, DateTimeOffset createdAt)
     {
         Kind = kind;
@@ -98,12 +101,14 @@ public sealed class InboxItem
 
     /// <summary>
     /// Drops the cached entry tail of an item that can encode it again (not one made by <see cref="FromSerialized"/>,
-    /// whose tail is all it has), so that a store holding many items does not hold their encodings too.
+    /// whose tail is all it has) and stops caching it, so that a store holding many items does not hold their
+    /// encodings too, not even after a reconnecting device has read them all.
     /// </summary>
     internal void ReleaseEncoding()
     {
         if (!_serialized)
         {
+            _encodingReleased = true;
             _tail = null;
         }
     }
@@ -112,10 +117,24 @@ public sealed class InboxItem
     /// The serialized entry after its <c>seq</c> (see <see cref="ServerFrameWriter.WriteEntryPrefix"/>): computed
     /// once and shared by every inbox the item is in.
     /// </summary>
-    public ReadOnlyMemory<byte> GetEntryTail() => _tail ??= Kind switch
+    public ReadOnlyMemory<byte> GetEntryTail()
     {
-        InboxEntryKind.Message => ServerFrameWriter.MessageEntryTail(Message!.GetUtf8Json().Span),
-        InboxEntryKind.Read => ServerFrameWriter.ReadEntryTail(ChannelId, UpTo),
-        _ => ServerFrameWriter.MemberEntryTail(ChannelId, User!, Added, By!),
-    };
+        if (_tail is { } tail)
+        {
+            return tail;
+        }
+
+        byte[] encoded = Kind switch
+        {
+            InboxEntryKind.Message => ServerFrameWriter.MessageEntryTail(Message!.GetUtf8Json().Span),
+            InboxEntryKind.Read => ServerFrameWriter.ReadEntryTail(ChannelId, UpTo),
+            _ => ServerFrameWriter.MemberEntryTail(ChannelId, User!, Added, By!),
+        };
+        if (!_encodingReleased)
+        {
+            _tail = encoded;
+        }
+
+        return encoded;
+    }
 }

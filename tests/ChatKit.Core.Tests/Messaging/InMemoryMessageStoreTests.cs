@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ChatKit.Messaging;
 using ChatKit.Sync;
 using Microsoft.Extensions.Options;
@@ -62,6 +63,20 @@ public sealed class InMemoryMessageStoreTests
     }
 
     [Fact]
+    public async Task Reads_of_an_older_message_do_not_cache_its_encoding_again()
+    {
+        CommitResult first = await _store.CommitAsync(Draft("k1", T0));
+        InboxItem item = first.Appended[0].Entry.Item;
+        Assert.True(SameArray(item.GetEntryTail(), item.GetEntryTail()), "the newest message's tail is cached for its fan-out");
+
+        await _store.CommitAsync(Draft("k2", T0.AddSeconds(1)));
+
+        // A reconnect storm reads every older message once per device: caching them again would keep them all.
+        Assert.False(SameArray(item.GetEntryTail(), item.GetEntryTail()));
+        Assert.False(SameArray(first.Message!.GetUtf8Json(), first.Message.GetUtf8Json()));
+    }
+
+    [Fact]
     public void An_item_made_from_a_serialized_tail_keeps_it()
     {
         byte[] tail = "{\"kind\":\"read\"}"u8.ToArray();
@@ -71,6 +86,10 @@ public sealed class InMemoryMessageStoreTests
 
         Assert.Equal(tail, item.GetEntryTail().ToArray());
     }
+
+    private static bool SameArray(ReadOnlyMemory<byte> a, ReadOnlyMemory<byte> b) =>
+        MemoryMarshal.TryGetArray(a, out ArraySegment<byte> x) && MemoryMarshal.TryGetArray(b, out ArraySegment<byte> y)
+        && ReferenceEquals(x.Array, y.Array);
 
     private MessageDraft Draft(string clientMsgId, DateTimeOffset at) =>
         new(_nextId++, Channel, ("alice", "bob"), "alice", "phone", "hi " + clientMsgId, null, clientMsgId, at);
