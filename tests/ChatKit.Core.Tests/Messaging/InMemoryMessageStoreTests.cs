@@ -49,7 +49,7 @@ public sealed class InMemoryMessageStoreTests
     [Fact]
     public async Task An_older_message_whose_encoding_was_dropped_reads_back_byte_for_byte()
     {
-        CommitResult first = await _store.CommitAsync(Draft("k1", T0));
+        CommitResult first = await _store.CommitAsync(Draft("k1", T0, body: "h\u00e9llo \"quoted\" \U0001F44B", metaJson: """{"reply":"1"}"""));
         byte[] json = first.Message!.GetUtf8Json().ToArray();
         byte[] tail = first.Appended[0].Entry.Item.GetEntryTail().ToArray();
 
@@ -91,6 +91,6 @@ public sealed class InMemoryMessageStoreTests
         MemoryMarshal.TryGetArray(a, out ArraySegment<byte> x) && MemoryMarshal.TryGetArray(b, out ArraySegment<byte> y)
         && ReferenceEquals(x.Array, y.Array);
 
-    private MessageDraft Draft(string clientMsgId, DateTimeOffset at) =>
-        new(_nextId++, Channel, ("alice", "bob"), "alice", "phone", "hi " + clientMsgId, null, clientMsgId, at);
+    private MessageDraft Draft(string clientMsgId, DateTimeOffset at, string? body = null, string? metaJson = null) =>
+        new(_nextId++, Channel, ("alice", "bob"), "alice", "phone", body ?? "hi " + clientMsgId, metaJson, clientMsgId, at);
 }
