@@ -378,7 +378,7 @@ public sealed class InMemoryMessageStore : IMessageStore
         public DateTimeOffset LastActivityAt { get; set; } = createdAt;
         public long LastSeq => Messages.Count;
 
-        // Messages[DedupeFloor..] still have their key in Dedupe.
+        // Messages[_dedupeFloor..] still have their key in Dedupe; older ones were pruned.
         private int _dedupeFloor;
 
         // The newest message's inbox item: its encoding is dropped when the next message arrives.

@@ -115,7 +115,7 @@ public sealed class InboxItem
 
     /// <summary>
     /// The serialized entry after its <c>seq</c> (see <see cref="ServerFrameWriter.WriteEntryPrefix"/>): computed
-    /// once and shared by every inbox the item is in.
+    /// once and shared by every inbox the item is in, until a store releases it (then computed on each call).
     /// </summary>
     public ReadOnlyMemory<byte> GetEntryTail()
     {
