@@ -182,27 +182,27 @@ public sealed class ChatSession
         _ = FillAsync();
     }
 
-    /// <summary>Offers an entry of this session's user for delivery.</summary>
-    internal void Offer(in InboxEntry entry)
+    /// <summary>Offers an entry of this session's user for delivery: its <c>seq</c> and its item's encoded tail.</summary>
+    internal void Offer(long seq, ReadOnlyMemory<byte> entryTail)
     {
         lock (_gate)
         {
-            if (entry.Seq <= _lastQueued)
+            if (seq <= _lastQueued)
             {
                 return;
             }
 
-            if (!_filling && entry.Seq == _lastQueued + 1)
+            if (!_filling && seq == _lastQueued + 1)
             {
-                if (Enqueue(new OutgoingFrame(entry.Seq, entry.Item.GetEntryTail())))
+                if (Enqueue(new OutgoingFrame(seq, entryTail)))
                 {
-                    _lastQueued = entry.Seq;
+                    _lastQueued = seq;
                 }
 
                 return;
             }
 
-            _wanted = Math.Max(_wanted, entry.Seq);
+            _wanted = Math.Max(_wanted, seq);
             if (_filling)
             {
                 return;

@@ -19,11 +19,11 @@ namespace ChatKit.Storage.LiteDb.Messaging;
 /// more than a hundred writes per message. So a write is made durable as one <i>record</i> in the batch's journal
 /// record (one append to the journal file per batch, whatever the batch holds; see <see cref="LiteDbChatDatabase"/>
 /// for group commit and <see cref="JournalFile"/>), and its effects are kept in memory (<see cref="PendingState"/>)
-/// until they are folded into the indexed layout in bulk (<see cref="Materialize"/>): history, inboxes and dedupe keys as blocks of consecutive entries,
-/// so that a busy inbox or channel costs one document write per materialization instead of one per entry. The
-/// materialization's transaction records the newest journal record it folded in, so after a crash the file holds
-/// every committed write exactly once: either in the layout, or as a newer journal record that the next open
-/// replays.</para>
+/// until they are folded into the indexed layout in bulk (<see cref="Materialize"/>): history, inboxes and dedupe
+/// keys as blocks of consecutive entries, so that a busy inbox or channel costs one document write per
+/// materialization instead of one per entry. The materialization's transaction records the newest journal record it
+/// folded in, so after a crash the file holds every committed write exactly once: either in the layout, or as a
+/// newer journal record that the next open replays.</para>
 /// <para><b>Writer state.</b> Writes run one batch at a time. They decide against small caches of what they would
 /// otherwise read for every message (a channel's members and last <c>channelSeq</c>, an inbox's bounds, read marks);
 /// the caches include the running batch, are trimmed only between batches, and are dropped when a batch rolls back.
@@ -1613,7 +1613,8 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
     /// <summary>
     /// As the first write: applies the journal's records newer than the layout's mark in order to the state in the
-    /// layout, as pending changes of this batch, so that they become visible when it commits and are materialized right after.
+    /// layout, as pending changes of this batch, so that they become visible when it commits and are materialized
+    /// right after.
     /// </summary>
     private bool Recover() => _database.Read(() =>
     {

@@ -1,5 +1,7 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using ChatKit.Fanout;
+using ChatKit.Messaging;
 using ChatKit.Protocol;
 using ChatKit.Specification;
 using ChatKit.Tests.Infrastructure;
@@ -33,6 +35,39 @@ public sealed class SessionTests
 
         await f.SendDirectAsync("alice", "bob", "live");
         Assert.Equal([4L], Entries(await ReadThroughSeqAsync(bob, 4)).Select(e => e.Seq));
+    }
+
+    [Fact]
+    public async Task A_commit_reaching_many_sessions_is_encoded_once_even_if_its_store_released_the_encoding()
+    {
+        await using var f = ChatKitFixture.Create();
+        ChatSession[] bob =
+        [
+            await f.Sessions.OpenAsync("bob", "phone", null),
+            await f.Sessions.OpenAsync("bob", "laptop", null),
+            await f.Sessions.OpenAsync("bob", "tablet", null),
+        ];
+        foreach (ChatSession s in bob)
+        {
+            Drain(s);
+        }
+
+        // Straight to the store, so that the second commit releases the first one's encoding before its fan-out.
+        string channel = ChannelIds.Direct("alice", "bob");
+        CommitResult first = await f.Store.CommitAsync(new MessageDraft(1, channel, ("alice", "bob"), "alice", "phone", "one", null, "c1", ChatKitFixture.Start));
+        await f.Store.CommitAsync(new MessageDraft(2, channel, ("alice", "bob"), "alice", "phone", "two", null, "c2", ChatKitFixture.Start));
+
+        f.Sessions.DeliverEntries(first.Appended);
+
+        var payloads = new List<byte[]>();
+        foreach (ChatSession s in bob)
+        {
+            Assert.True(s.TryRead(out OutgoingFrame frame));
+            Assert.True(MemoryMarshal.TryGetArray(frame.Payload, out ArraySegment<byte> segment));
+            payloads.Add(segment.Array!);
+        }
+
+        Assert.All(payloads, p => Assert.Same(payloads[0], p));
     }
 
     [Fact]
