@@ -347,6 +347,18 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             }
         }
 
+        if (pendingFirstSeq != long.MaxValue && (!wantEntries || after + 1 >= pendingFirstSeq))
+        {
+            // Everything asked for is pending, and pending bounds are newer than the file's: no read of the file (a
+            // session filling a gap left by two concurrent commits asks for just that, many times a second).
+            if (pending is not null && pending.Count > limit)
+            {
+                pending.RemoveRange(limit, pending.Count - limit);
+            }
+
+            return new InboxPage(pending ?? [], new InboxState(bounds.Head, bounds.First));
+        }
+
         InboxBounds file = ReadFileInboxBounds(user);
         var entries = new List<InboxEntry>();
         long fileFrom = Math.Max(after + 1, Math.Max(bounds.First, file.First));
@@ -583,7 +595,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     private CommitResult Commit(MessageDraft draft)
     {
         string dedupeKey = LiteDbKeys.Join(draft.From, draft.ChannelId, draft.ClientMsgId);
-        if (!_dedupeFilter.Loaded || _dedupeFilter.Saturated)
+        if (!_dedupeFilter.Loaded)
         {
             LoadDedupeFilter();
         }
@@ -780,7 +792,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
         if (_dedupeFilter.Loaded)
         {
-            _dedupeFilter.Add(dedupeKey);
+            _dedupeFilter.Add(dedupeKey, message.SentAt, _latestWrite - _options.DedupeWindow);
         }
 
         var item = InboxItem.ForMessage(message);
@@ -1145,10 +1157,10 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
     private void LoadDedupeFilter() => _database.Read(() =>
     {
-        // One pass over the dedupe keys in the file (at most one window of messages) when the writer first commits,
-        // and again whenever the keys added since outnumber the filter's size.
+        // One pass over the dedupe keys in the file (at most one window of messages) when the writer first commits;
+        // from then on the writer adds every key it commits (see DedupeFilter for why it never reads them again).
         // Blocks are indexed by their newest message's time: only blocks that reach into the window are read.
-        var keys = new List<string>();
+        var keys = new List<(string Key, DateTimeOffset At)>();
         if (_latestWrite == DateTimeOffset.MinValue)
         {
             foreach (BsonDocument newest in Messages.Query().OrderByDescending("$.t").Limit(1).ToList())
@@ -1164,7 +1176,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             {
                 if (Ms(message.SentAt) >= horizon)
                 {
-                    keys.Add(LiteDbKeys.Join(message.From, message.ChannelId, message.ClientMsgId));
+                    keys.Add((LiteDbKeys.Join(message.From, message.ChannelId, message.ClientMsgId), message.SentAt));
                 }
             }
         }
@@ -1173,15 +1185,23 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         {
             foreach (PendingState layer in NewestFirst())
             {
-                keys.AddRange(layer.Dedupe.Keys);
+                AddPending(keys, layer);
             }
         }
 
-        keys.AddRange(_batch.Dedupe.Keys);
+        AddPending(keys, _batch);
         _dedupeFilter.Reset(keys.Count);
-        foreach (string key in keys)
+        foreach ((string key, DateTimeOffset at) in keys)
         {
-            _dedupeFilter.Add(key);
+            _dedupeFilter.Add(key, at, DateTimeOffset.MinValue);
+        }
+
+        static void AddPending(List<(string, DateTimeOffset)> keys, PendingState layer)
+        {
+            foreach ((string key, DedupeRow row) in layer.Dedupe)
+            {
+                keys.Add((key, row.At));
+            }
         }
     });
 

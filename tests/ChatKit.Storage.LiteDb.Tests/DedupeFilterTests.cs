@@ -1,0 +1,59 @@
+using ChatKit.Storage.LiteDb.Internal;
+
+namespace ChatKit.Storage.LiteDb.Tests;
+
+public sealed class DedupeFilterTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(10);
+
+    [Fact]
+    public void Before_it_is_loaded_every_key_may_have_been_seen()
+    {
+        var filter = new DedupeFilter();
+
+        Assert.True(filter.MightContain("alice|d:alice:bob|c1"));
+    }
+
+    [Fact]
+    public void Keys_of_the_window_are_always_found_while_new_generations_start_and_old_ones_go()
+    {
+        var filter = new DedupeFilter();
+        filter.Reset(0);
+        var keys = new List<(string Key, DateTimeOffset At)>();
+
+        // 300,000 keys over 30 minutes (one every 6 ms): several generations fill up and close, and the oldest leave
+        // the 10-minute window.
+        for (int i = 0; i < 300_000; i++)
+        {
+            DateTimeOffset at = Start.AddMilliseconds(i * 6);
+            string key = "u" + (i % 1000) + "|ch|m" + i;
+            filter.Add(key, at, at - Window);
+            keys.Add((key, at));
+        }
+
+        DateTimeOffset horizon = keys[^1].At - Window;
+        int missed = keys.Count(k => k.At >= horizon && !filter.MightContain(k.Key));
+        Assert.Equal(0, missed);
+        Assert.InRange(filter.GenerationCount, 2, 4);
+
+        // Keys older than the window are mostly forgotten (whole generations went), which is what bounds the memory.
+        int oldKept = keys.Take(50_000).Count(k => filter.MightContain(k.Key));
+        Assert.True(oldKept < 1_000, $"{oldKept} of 50,000 keys from outside the window are still in the filter");
+    }
+
+    [Fact]
+    public void Keys_never_added_are_rarely_reported()
+    {
+        var filter = new DedupeFilter();
+        filter.Reset(100_000);
+        for (int i = 0; i < 100_000; i++)
+        {
+            filter.Add("seen-" + i, Start, DateTimeOffset.MinValue);
+        }
+
+        int falsePositives = Enumerable.Range(0, 100_000).Count(i => filter.MightContain("new-" + i));
+
+        Assert.True(falsePositives < 1_000, $"{falsePositives} false positives in 100,000");
+    }
+}
