@@ -128,16 +128,17 @@ public sealed class JournalTests : IDisposable
     }
 
     [Fact]
-    public async Task A_file_of_layout_version_2_is_upgraded_and_one_of_version_1_refused()
+    public async Task Files_of_layout_versions_2_and_3_are_upgraded_and_one_of_version_1_refused()
     {
         using (LiteDbChatDatabase db = _file.OpenDatabase())
         {
             await Send(TempDatabase.MessageStore(db), "a");
         }
 
-        SetSchemaVersion(2);
-        using (LiteDbChatDatabase db = _file.OpenDatabase())
+        foreach (int version in new[] { 2, 3 })
         {
+            SetSchemaVersion(version);
+            using LiteDbChatDatabase db = _file.OpenDatabase();
             LiteDbMessageStore store = TempDatabase.MessageStore(db);
             Assert.Equal(["a"], (await store.GetHistoryAsync("d:alice:bob", null, 10)).Messages.Select(m => m.Body));
             Assert.Equal(LiteDbChatDatabase.SchemaVersion, db.Db.GetCollection(LiteDbCollections.Meta).FindById("schema")["v"].AsInt32);

@@ -34,9 +34,9 @@ namespace ChatKit.Storage.LiteDb.Internal;
 internal sealed class LiteDbChatDatabase : IDisposable
 {
     /// <summary>The version of the document layout this code writes; a file with a newer one is refused.</summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
-    /// <summary>The one older layout this code opens and upgrades in place.</summary>
+    /// <summary>The oldest layout this code opens and upgrades in place (every one from it up to <see cref="SchemaVersion"/>).</summary>
     private const int UpgradableSchemaVersion = 2;
 
     private const string MetaCollection = "meta";
@@ -408,10 +408,12 @@ internal sealed class LiteDbChatDatabase : IDisposable
 
                 meta.Insert(new BsonDocument { ["_id"] = "schema", ["v"] = SchemaVersion });
             }
-            else if (schema["v"].AsInt32 == UpgradableSchemaVersion)
+            else if (schema["v"].AsInt32 >= UpgradableSchemaVersion && schema["v"].AsInt32 < SchemaVersion)
             {
-                // Version 2 kept the journal in a collection, which version 3 still replays; version 3 adds the
-                // journal file, which version 2 would not read: mark the file so that an older ChatKit refuses it.
+                // Version 2 kept the journal in a collection, which is still replayed; version 3 added the journal
+                // file; version 4 lets history and inbox blocks start anywhere (3 started them at multiples of the
+                // block size, which 4 reads as it is). An older ChatKit would misread what this one writes: mark the
+                // file so that it refuses it.
                 schema["v"] = SchemaVersion;
                 meta.Update(schema);
             }
@@ -419,7 +421,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
             {
                 throw new InvalidOperationException(
                     $"ChatKit could not open the LiteDB database '{path}': it was written by an earlier ChatKit (layout version {schema["v"].AsInt32}; " +
-                    $"this one reads versions {UpgradableSchemaVersion} and {SchemaVersion}). Move it away to start empty.");
+                    $"this one reads versions {UpgradableSchemaVersion} to {SchemaVersion}). Move it away to start empty.");
             }
             else if (schema["v"].AsInt32 > SchemaVersion)
             {

@@ -34,11 +34,17 @@ namespace ChatKit.Storage.LiteDb.Messaging;
 /// </remarks>
 internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 {
-    /// <summary>Messages per history block.</summary>
+    /// <summary>The most messages a history block holds.</summary>
     internal const int MessageBlockSize = 64;
 
-    /// <summary>Entries per inbox block.</summary>
+    /// <summary>The most entries an inbox block holds.</summary>
     internal const int InboxBlockSize = 256;
+
+    /// <summary>
+    /// A materialization extends the newest block of a channel or inbox only while it holds fewer entries than this
+    /// (see <see cref="AppendBlocks"/>).
+    /// </summary>
+    internal const int ExtendBlocksBelow = 8;
 
     private const int WriterCacheLimit = 100_000;
 
@@ -79,6 +85,11 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     private DateTimeOffset _latestWrite = DateTimeOffset.MinValue;
     private bool _replaying;
     private volatile bool _materializeNow;
+
+    // Maintenance-thread state: the newest block of each channel's history and each inbox as the last
+    // materializations left it (see AppendBlocks). Cleared when a materialization rolls back.
+    private readonly Dictionary<string, BlockTail> _historyTails = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, BlockTail> _inboxTails = new(StringComparer.Ordinal);
 
     private readonly object _recoveryGate = new();
     private Task? _recovery;
@@ -298,7 +309,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         foreach (BsonDocument block in Range(Messages, LiteDbKeys.RangeStart(channelId), LiteDbKeys.Sequenced(channelId, endSeq - 1), descending: true, int.MaxValue))
         {
             List<(ChatMessage Message, bool Deleted)> messages = DecodeMessages(block, channelId);
-            long start = LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
+            long start = BlockStart(block);
             for (int i = (int)Math.Min(messages.Count - 1, endSeq - 1 - start); i >= 0; i--)
             {
                 (ChatMessage message, bool isDeleted) = messages[i];
@@ -397,11 +408,18 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     private void ReadFileInbox(string user, long fromSeq, long endSeq, int limit, List<InboxEntry> into)
     {
         var resolver = new MessageResolver(this);
-        foreach (BsonDocument block in Range(Inbox, BlockKey(user, fromSeq, InboxBlockSize), LiteDbKeys.RangeEnd(user), descending: false, int.MaxValue))
+        // The block that holds fromSeq starts at most a block's size before it (see BlockAt).
+        string from = LiteDbKeys.Sequenced(user, Math.Max(0, fromSeq - InboxBlockSize + 1));
+        foreach (BsonDocument block in Range(Inbox, from, LiteDbKeys.RangeEnd(user), descending: false, int.MaxValue))
         {
-            long start = LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
-            byte[] data = block[BlockData].AsBinary;
+            long start = BlockStart(block);
             int count = block[BlockCount].AsInt32;
+            if (start + count <= fromSeq)
+            {
+                continue;
+            }
+
+            byte[] data = block[BlockData].AsBinary;
             int offset = 0;
             for (int i = 0; i < count; i++)
             {
@@ -425,7 +443,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     /// <summary>A history block's messages with their tombstone flags, the first <paramref name="count"/> at most.</summary>
     private static List<(ChatMessage Message, bool Deleted)> DecodeMessages(BsonDocument block, string channelId, int count = int.MaxValue)
     {
-        long start = LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
+        long start = BlockStart(block);
         byte[] data = block[BlockData].AsBinary;
         count = Math.Min(count, block[BlockCount].AsInt32);
         var messages = new List<(ChatMessage, bool)>(count);
@@ -489,22 +507,33 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             return null;
         }
 
-        int index = (int)(channelSeq - LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq);
+        int index = (int)(channelSeq - BlockStart(block));
         List<(ChatMessage Message, bool Deleted)> messages = DecodeMessages(block, channelId, index + 1);
         return index < messages.Count ? messages[index].Message : null;
     }
 
     /// <summary>The block of <paramref name="prefix"/> that holds <paramref name="seq"/>, if it is in the file.</summary>
     private BsonDocument? FindBlock(ILiteCollection<BsonDocument> collection, string prefix, long seq, int blockSize) =>
-        seq < 1 ? null : _database.Read(() => collection.FindById(BlockKey(prefix, seq, blockSize)));
+        seq < 1 ? null : _database.Read(() => BlockAt(collection, prefix, seq, blockSize));
 
     /// <summary>
-    /// The key of the block that holds <paramref name="seq"/>. Blocks of consecutive entries are filled before the
-    /// next starts, so they start at 1, 1 + size, 1 + 2 × size…: a position's block is known without a search.
+    /// The block of <paramref name="prefix"/> that holds <paramref name="seq"/>, without the checkpoint gate (inside
+    /// a transaction that holds it, or a read that does). A block holds at most <paramref name="blockSize"/>
+    /// consecutive entries and is keyed at its first, so the one that holds a position is the newest block that
+    /// starts at most <paramref name="blockSize"/> − 1 entries before it: one bounded index seek.
     /// </summary>
-    private static string BlockKey(string prefix, long seq, int blockSize) => LiteDbKeys.Sequenced(prefix, BlockStart(seq, blockSize));
+    private static BsonDocument? BlockAt(ILiteCollection<BsonDocument> collection, string prefix, long seq, int blockSize)
+    {
+        BsonDocument? block = collection.Query()
+            .Where(LiteDbKeys.IdBetween(LiteDbKeys.Sequenced(prefix, Math.Max(0, seq - blockSize + 1)), LiteDbKeys.Sequenced(prefix, seq)))
+            .OrderByDescending("_id")
+            .Limit(1)
+            .FirstOrDefault();
+        return block is not null && BlockStart(block) + block[BlockCount].AsInt32 > seq ? block : null;
+    }
 
-    private static long BlockStart(long seq, int blockSize) => (seq - 1) / blockSize * blockSize + 1;
+    /// <summary>The position of a block's first entry (its key).</summary>
+    private static long BlockStart(BsonDocument block) => LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
 
     /// <summary>Resolves inbox message references, keeping the last history block it read (pages hit few blocks).</summary>
     private sealed class MessageResolver(LiteDbMessageStore store)
@@ -525,7 +554,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             if (block is not null)
             {
                 _channelId = channelId;
-                _start = LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
+                _start = BlockStart(block);
                 _messages = DecodeMessages(block, channelId);
                 if (channelSeq < _start + _messages.Count)
                 {
@@ -748,7 +777,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             return false;
         }
 
-        int index = (int)(channelSeq - LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq);
+        int index = (int)(channelSeq - BlockStart(block));
         List<(ChatMessage Message, bool Deleted)> messages = DecodeMessages(block, channelId, index + 1);
         return index < messages.Count && messages[index].Deleted;
     }
@@ -1012,7 +1041,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             return null;
         }
 
-        long index = seq - LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
+        long index = seq - BlockStart(block);
         if (index >= block[BlockCount].AsInt32)
         {
             return null;
@@ -1364,6 +1393,8 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         catch
         {
             db.Rollback();
+            _historyTails.Clear();
+            _inboxTails.Clear();
             lock (_gate)
             {
                 // Back as it was: the set-aside changes are older than what the writer added since.
@@ -1444,9 +1475,10 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     // ----------------------------------------------------------------------------------------------- materialization
 
     /// <summary>
-    /// Writes every pending change into the layout and deletes the journal documents that recorded them, inside the
-    /// writer's transaction. Blocks are appended to: the newest block of a channel or inbox is filled up before a new
-    /// one starts, so a channel or inbox costs one or two document writes however many entries it got.
+    /// Writes every pending change into the layout inside the maintenance thread's transaction. A channel's or an
+    /// inbox's new entries go into new blocks, after its newest block, which is extended only while it is small (see
+    /// <see cref="AppendBlocks"/>): so a channel or inbox costs one or two document writes however many entries it
+    /// got, and never the rewrite of a large block.
     /// </summary>
     private void Materialize(PendingState work)
     {
@@ -1465,36 +1497,56 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
                 }
 
                 long firstSeq = pending.Messages[0].ChannelSeq;
-                AppendBlocks(Messages, channelId, firstSeq, encoded.WrittenSpan, ends, MessageBlockSize,
+                AppendBlocks(Messages, _historyTails, channelId, firstSeq, encoded.WrittenSpan, ends, MessageBlockSize,
                     (block, last) => block["t"] = Ms(pending.Messages[last].SentAt));
             }
 
             if (pending.Deleted is not null)
             {
                 long firstPending = pending.Messages.Count > 0 ? pending.Messages[0].ChannelSeq : long.MaxValue;
-                foreach (IGrouping<string, long> inBlock in pending.Deleted.Where(s => s < firstPending).GroupBy(s => BlockKey(channelId, s, MessageBlockSize)))
+                BsonDocument? block = null;
+                long blockEnd = 0; // exclusive
+                var inBlock = new HashSet<long>();
+                foreach (long seq in pending.Deleted.Where(s => s < firstPending).Order())
                 {
-                    if (Messages.FindById(inBlock.Key) is not BsonDocument block)
+                    if (seq >= blockEnd)
                     {
-                        continue;
+                        Tombstone(block, inBlock);
+                        block = BlockAt(Messages, channelId, seq, MessageBlockSize);
+                        blockEnd = block is null ? seq + 1 : BlockStart(block) + block[BlockCount].AsInt32;
                     }
 
-                    // A tombstone keeps the sender, clientMsgId and time (the dedupe index); the body and meta go.
-                    long start = LiteDbKeys.ParseSequenced(inBlock.Key).Seq;
-                    encoded.ResetWrittenCount();
-                    foreach ((ChatMessage message, bool deleted) in DecodeMessages(block, channelId))
+                    if (block is not null)
                     {
-                        BlockCodec.WriteMessage(encoded, message, deleted || inBlock.Contains(message.ChannelSeq));
+                        inBlock.Add(seq);
                     }
-
-                    block[BlockData] = encoded.WrittenSpan.ToArray();
-                    Messages.Update(block);
                 }
+
+                Tombstone(block, inBlock);
             }
 
             if (pending.Snapshot is not null)
             {
                 Channels.Upsert(Channel(pending.Snapshot));
+            }
+
+            // A tombstone keeps the sender, clientMsgId and time (the dedupe index); the body and meta go.
+            void Tombstone(BsonDocument? target, HashSet<long> seqs)
+            {
+                if (target is null || seqs.Count == 0)
+                {
+                    return;
+                }
+
+                encoded.ResetWrittenCount();
+                foreach ((ChatMessage message, bool deleted) in DecodeMessages(target, channelId))
+                {
+                    BlockCodec.WriteMessage(encoded, message, deleted || seqs.Contains(message.ChannelSeq));
+                }
+
+                target[BlockData] = encoded.WrittenSpan.ToArray();
+                Messages.Update(target);
+                seqs.Clear();
             }
         }
 
@@ -1509,14 +1561,15 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             }
 
             long first = pending.First;
-            AppendBlocks(Inbox, user, pending.Entries[0].Seq, encoded.WrittenSpan, ends, InboxBlockSize, (block, _) => block["f"] = first);
+            AppendBlocks(Inbox, _inboxTails, user, pending.Entries[0].Seq, encoded.WrittenSpan, ends, InboxBlockSize, (block, _) => block["f"] = first);
 
-            // Whole blocks below the first kept entry go, found by key alone; the newest block always stays
-            // (retention keeps the newest entry).
-            long keptBlock = BlockStart(first, InboxBlockSize);
-            if (keptBlock > 1)
+            // Blocks that start a whole block's size below the first kept entry end below it: they go, found by key
+            // alone. The newest block always stays (it holds the head, which retention keeps). A block that ends
+            // below the first kept entry but starts closer to it goes at a later materialization.
+            long below = first - InboxBlockSize;
+            if (below >= 1)
             {
-                Inbox.DeleteMany(LiteDbKeys.IdBetween(LiteDbKeys.RangeStart(user), LiteDbKeys.Sequenced(user, keptBlock - 1)));
+                Inbox.DeleteMany(LiteDbKeys.IdBetween(LiteDbKeys.RangeStart(user), LiteDbKeys.Sequenced(user, below)));
             }
         }
 
@@ -1527,30 +1580,28 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
                 Members.Upsert(Member(LiteDbKeys.Join(user, channelId), channelId, row));
             }
         }
-
     }
 
     /// <summary>
     /// Appends encoded entries (<paramref name="data"/>, entry <c>i</c> ending at <c>ends[i]</c>), consecutive from
-    /// <paramref name="firstSeq"/>, to the blocks of <paramref name="prefix"/>: the rest of the block that holds
-    /// <paramref name="firstSeq"/> (rewritten once), then new blocks (see <see cref="BlockKey"/>).
+    /// <paramref name="firstSeq"/>, to the blocks of <paramref name="prefix"/>. A block holds at most
+    /// <paramref name="blockSize"/> entries and is keyed at its first (<see cref="BlockAt"/>). The newest block is
+    /// read and rewritten to take the first entries only while it holds fewer than <see cref="ExtendBlocksBelow"/>:
+    /// extending the newest block whatever its size made every materialization of a busy node read and rewrite the
+    /// half-full blocks of every channel and inbox it touched (half of what the node allocated under 1:1 load, and
+    /// most of the maintenance thread's time), while starting a new block each time made a quiet channel one block
+    /// per message. So a busy channel or inbox costs one insert per materialization, and a quiet one a small rewrite.
+    /// <paramref name="tails"/> remembers where each newest block ends, so that a large one is not even read.
     /// <paramref name="decorate"/> sets a block's summary fields, given the index of its last new entry.
     /// </summary>
-    private static void AppendBlocks(ILiteCollection<BsonDocument> collection, string prefix, long firstSeq, ReadOnlySpan<byte> data,
-        List<int> ends, int blockSize, Action<BsonDocument, int> decorate)
+    private static void AppendBlocks(ILiteCollection<BsonDocument> collection, Dictionary<string, BlockTail> tails, string prefix, long firstSeq,
+        ReadOnlySpan<byte> data, List<int> ends, int blockSize, Action<BsonDocument, int> decorate)
     {
         int next = 0;
-        long start = BlockStart(firstSeq, blockSize);
-        if (start < firstSeq)
+        var last = new BlockTail(firstSeq, 0);
+        if (SmallTail(collection, tails, prefix, firstSeq, blockSize) is BsonDocument tail)
         {
-            BsonDocument tail = collection.FindById(LiteDbKeys.Sequenced(prefix, start))
-                ?? throw new InvalidDataException($"The block of {prefix}#{firstSeq} is not in the file; the file is inconsistent.");
             int count = tail[BlockCount].AsInt32;
-            if (start + count != firstSeq)
-            {
-                throw new InvalidDataException($"The block of {prefix}#{firstSeq} ends at #{start + count - 1}; the file is inconsistent.");
-            }
-
             int take = Math.Min(blockSize - count, ends.Count);
             byte[] old = tail[BlockData].AsBinary;
             byte[] grown = new byte[old.Length + ends[take - 1]];
@@ -1561,6 +1612,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             next = take;
             decorate(tail, take - 1);
             collection.Update(tail);
+            last = new BlockTail(firstSeq - count, count + take);
         }
 
         while (next < ends.Count)
@@ -1575,9 +1627,51 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             };
             decorate(block, next + take - 1);
             collection.Insert(block);
+            last = new BlockTail(firstSeq + next, take);
             next += take;
         }
+
+        if (tails.Count >= WriterCacheLimit && !tails.ContainsKey(prefix))
+        {
+            tails.Clear();
+        }
+
+        tails[prefix] = last;
     }
+
+    /// <summary>
+    /// The newest block of <paramref name="prefix"/>, which ends just before <paramref name="firstSeq"/>, if it is
+    /// small enough to be extended (see <see cref="AppendBlocks"/>); <see langword="null"/> if there is none or it is
+    /// not.
+    /// </summary>
+    private static BsonDocument? SmallTail(ILiteCollection<BsonDocument> collection, Dictionary<string, BlockTail> tails, string prefix,
+        long firstSeq, int blockSize)
+    {
+        int small = Math.Min(ExtendBlocksBelow, blockSize);
+        if (firstSeq <= 1)
+        {
+            return null;
+        }
+
+        bool cached = tails.TryGetValue(prefix, out BlockTail known) && known.Start + known.Count == firstSeq;
+        if (cached && known.Count >= small)
+        {
+            return null;
+        }
+
+        BsonDocument tail = (cached ? collection.FindById(LiteDbKeys.Sequenced(prefix, known.Start)) : BlockAt(collection, prefix, firstSeq - 1, blockSize))
+            ?? throw new InvalidDataException($"The block of {prefix}#{firstSeq - 1} is not in the file; the file is inconsistent.");
+        int count = tail[BlockCount].AsInt32;
+        if (BlockStart(tail) + count != firstSeq)
+        {
+            throw new InvalidDataException($"The block of {prefix}#{firstSeq - 1} ends at #{BlockStart(tail) + count - 1}; the file is inconsistent.");
+        }
+
+        return count < small ? tail : null;
+    }
+
+    /// <summary>Where the newest block of a channel's history or an inbox starts and how many entries it holds.</summary>
+    private readonly record struct BlockTail(long Start, int Count);
 
     // ----------------------------------------------------------------------------------------------- recovery
 
