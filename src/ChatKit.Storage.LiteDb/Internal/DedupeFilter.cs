@@ -10,8 +10,12 @@ namespace ChatKit.Storage.LiteDb.Internal;
 /// window on the writer, with every send waiting (hundreds of milliseconds once the window holds a few hundred
 /// thousand messages). So the filter is a chain of generations instead: keys go into the newest one; a full
 /// generation is closed and a new one, sized for the keys the chain holds, takes over; a closed generation whose
-/// newest key has left the window is dropped. Memory follows the keys of one window (about 12 bits each, at most
-/// about three times that while generations overlap) and no key younger than the window is ever dropped.
+/// newest key has left the window is dropped. Memory follows the keys of one window (20 bits each, at most about
+/// three times that while generations overlap) and no key younger than the window is ever dropped.
+/// <para>A false positive costs a walk back through the channel's history to the start of the window, and a send
+/// checks every live generation: with 12 bits and 8 probes per key (0.3 % each) about one send in a hundred walked,
+/// and those walks were a twelfth of the request threads' time under 1:1 load. With 20 bits and 14 probes a full
+/// generation answers wrongly for about one key in 15,000.</para>
 /// </remarks>
 internal sealed class DedupeFilter
 {
@@ -92,11 +96,11 @@ internal sealed class DedupeFilter
         return ((uint)StringComparer.Ordinal.GetHashCode(key), fnv | 1);
     }
 
-    /// <summary>One Bloom filter of the chain: 12 bits and 8 probes per key give about 0.3 % false positives when full.</summary>
+    /// <summary>One Bloom filter of the chain: 20 bits and 14 probes per key give about 0.007 % false positives when full.</summary>
     private sealed class Generation
     {
-        private const int HashCount = 8;
-        private const int BitsPerKey = 12;
+        private const int HashCount = 14;
+        private const int BitsPerKey = 20;
         private readonly ulong[] _bits;
         private readonly long _bitCount;
         private readonly int _capacity;
