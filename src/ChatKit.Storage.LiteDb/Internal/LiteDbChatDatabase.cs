@@ -68,6 +68,9 @@ internal sealed class LiteDbChatDatabase : IDisposable
     private bool _disposed;
     private long _committedBatches;
 
+    // How long the last commit held the checkpoint gate (Stopwatch ticks), for the maintenance log.
+    private long _lastCommitTicks;
+
     public LiteDbChatDatabase(IOptions<LiteDbStorageOptions> options, ILogger<LiteDbChatDatabase> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -249,6 +252,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
     public void Commit(LiteDatabase db)
     {
         ArgumentNullException.ThrowIfNull(db);
+        long started = Stopwatch.GetTimestamp();
         _checkpointGate.EnterWriteLock();
         try
         {
@@ -257,6 +261,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
         finally
         {
             _checkpointGate.ExitWriteLock();
+            _lastCommitTicks = Stopwatch.GetTimestamp() - started;
         }
     }
 
@@ -564,7 +569,15 @@ internal sealed class LiteDbChatDatabase : IDisposable
 
             try
             {
+                long started = Stopwatch.GetTimestamp();
+                _lastCommitTicks = 0;
                 Writing(() => _participant!.Maintain(_db!));
+                if (_logger.IsEnabled(LogLevel.Debug))
+                {
+                    Log.Maintained(_logger, _fullPath!, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                        (long)Stopwatch.GetElapsedTime(0, _lastCommitTicks).TotalMilliseconds);
+                }
+
                 MaybeCheckpoint();
             }
             catch (Exception ex)
@@ -696,9 +709,12 @@ internal sealed class LiteDbChatDatabase : IDisposable
         {
             // Not on this thread: it runs at a low priority, and every read waits while the checkpoint holds the
             // gate, so a checkpoint starved by the requests it holds up would stall them for longer.
+            long started = Stopwatch.GetTimestamp();
+            long gateWait = 0;
             Task.Run(() =>
             {
                 _checkpointGate.EnterWriteLock();
+                gateWait = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 try
                 {
                     _db!.Checkpoint();
@@ -709,7 +725,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
                 }
             }).GetAwaiter().GetResult();
 
-            Log.Checkpointed(_logger, _fullPath!, log.Length);
+            Log.Checkpointed(_logger, _fullPath!, log.Length, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, gateWait);
         }
     }
 }

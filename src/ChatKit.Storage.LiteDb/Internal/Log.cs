@@ -11,8 +11,11 @@ internal static partial class Log
     [LoggerMessage(4002, LogLevel.Warning, "A LiteDB write batch of {Count} failed and was rolled back; its writes are retried one by one.")]
     public static partial void BatchFailed(ILogger logger, int count, Exception exception);
 
-    [LoggerMessage(4003, LogLevel.Information, "Checkpointed the LiteDB write-ahead log of {Path} ({LogBytes} bytes).")]
-    public static partial void Checkpointed(ILogger logger, string path, long logBytes);
+    [LoggerMessage(4003, LogLevel.Information, "Checkpointed the LiteDB write-ahead log of {Path} ({LogBytes} bytes) in {ElapsedMs} ms; reads of the file waited {GateWaitMs} ms for it to start.")]
+    public static partial void Checkpointed(ILogger logger, string path, long logBytes, long elapsedMs, long gateWaitMs);
+
+    [LoggerMessage(4006, LogLevel.Debug, "Maintenance of {Path} (folding pending writes into the layout) took {ElapsedMs} ms; its commit held the file {CommitMs} ms.")]
+    public static partial void Maintained(ILogger logger, string path, long elapsedMs, long commitMs);
 
     [LoggerMessage(4004, LogLevel.Error, "Unexpected error in the LiteDB writer.")]
     public static partial void WriterFailed(ILogger logger, Exception exception);

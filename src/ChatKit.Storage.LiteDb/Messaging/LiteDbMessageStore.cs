@@ -30,7 +30,8 @@ namespace ChatKit.Storage.LiteDb.Messaging;
 /// A write is split into its checks and its effect (<c>Apply…</c>); the effect is what the journal records, and
 /// replaying the records in order on the same file state gives the same sequence numbers.</para>
 /// <para><b>Reads</b> run on the caller's thread: they take the pending changes first (under a short lock) and the
-/// file after, so that a materialization in between shows them the data twice, never not at all.</para>
+/// file after, so that a materialization in between shows them the data twice, never not at all. Only the part that
+/// reads the file holds the checkpoint gate, so a read that memory answers never waits for a commit.</para>
 /// </remarks>
 internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 {
@@ -170,7 +171,8 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     public ValueTask<IReadOnlyList<ChannelSummary>> GetUserChannelsAsync(string user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
-        return Recovered<IReadOnlyList<ChannelSummary>>(() =>
+        // Many reads of the file that must see one state of it: under the checkpoint gate from first to last.
+        return Recovered<IReadOnlyList<ChannelSummary>>(() => _database.Read(() =>
         {
             // Pending rows first, the file after (see remarks); pending rows are newer.
             var rows = new Dictionary<string, MemberRow>(StringComparer.Ordinal);
@@ -228,7 +230,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
             list.Sort(static (a, b) => b.Channel.LastActivityAt.CompareTo(a.Channel.LastActivityAt));
             return list;
-        });
+        }));
     }
 
     private ChatChannel? ReadChannel(string channelId)
@@ -370,6 +372,14 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             return new InboxPage(pending ?? [], new InboxState(bounds.Head, bounds.First));
         }
 
+        // The file's bounds and entries from one state of it (a commit in between could trim what the bounds promise).
+        return _database.Read(() => ReadFileInbox(user, after, limit, wantEntries, materializations, pending, pendingFirstSeq, bounds));
+    }
+
+    /// <summary>The file's part of <see cref="ReadInbox"/>, under the checkpoint gate.</summary>
+    private InboxPage ReadFileInbox(string user, long after, int limit, bool wantEntries, long materializations, List<InboxEntry>? pending,
+        long pendingFirstSeq, InboxBounds bounds)
+    {
         InboxBounds file = ReadFileInboxBounds(user);
         var entries = new List<InboxEntry>();
         long fileFrom = Math.Max(after + 1, Math.Max(bounds.First, file.First));
@@ -1691,12 +1701,18 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     /// <summary>The most entries the pending layers hold before new writes wait for the maintenance thread.</summary>
     private int PendingLimit => _storage.MaterializeAfterEntries * 2;
 
+    /// <summary>
+    /// Runs a read once the journal has been replayed. The read takes the checkpoint gate only around its own reads
+    /// of the file, not for its whole length: most reads are answered from the pending changes in memory (a session
+    /// filling a gap, several hundred times a second under load) and must not wait for a commit or checkpoint, which
+    /// holds the gate alone for tens to hundreds of milliseconds.
+    /// </summary>
     private ValueTask<T> Recovered<T>(Func<T> read)
     {
         Task recovery = EnsureRecovered();
         return recovery.IsCompletedSuccessfully
-            ? new(_database.Read(read))
-            : new(AfterRecoveryAsync(recovery, () => Task.FromResult(_database.Read(read))));
+            ? new(read())
+            : new(AfterRecoveryAsync(recovery, () => Task.FromResult(read())));
     }
 
     private static async Task<T> AfterRecoveryAsync<T>(Task recovery, Func<Task<T>> then)
