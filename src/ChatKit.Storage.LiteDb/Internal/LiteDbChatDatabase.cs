@@ -68,8 +68,10 @@ internal sealed class LiteDbChatDatabase : IDisposable
     private bool _disposed;
     private long _committedBatches;
 
-    // How long the last commit held the checkpoint gate (Stopwatch ticks), for the maintenance log.
-    private long _lastCommitTicks;
+    // How long this thread's last commit held the checkpoint gate (Stopwatch ticks), for the maintenance log: the
+    // writer's batches commit on other threads meanwhile.
+    [ThreadStatic]
+    private static long t_lastCommitHeld;
 
     public LiteDbChatDatabase(IOptions<LiteDbStorageOptions> options, ILogger<LiteDbChatDatabase> logger)
     {
@@ -252,8 +254,8 @@ internal sealed class LiteDbChatDatabase : IDisposable
     public void Commit(LiteDatabase db)
     {
         ArgumentNullException.ThrowIfNull(db);
-        long started = Stopwatch.GetTimestamp();
         _checkpointGate.EnterWriteLock();
+        long held = Stopwatch.GetTimestamp();
         try
         {
             db.Commit();
@@ -261,7 +263,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
         finally
         {
             _checkpointGate.ExitWriteLock();
-            _lastCommitTicks = Stopwatch.GetTimestamp() - started;
+            t_lastCommitHeld = Stopwatch.GetTimestamp() - held;
         }
     }
 
@@ -570,12 +572,12 @@ internal sealed class LiteDbChatDatabase : IDisposable
             try
             {
                 long started = Stopwatch.GetTimestamp();
-                _lastCommitTicks = 0;
+                t_lastCommitHeld = 0;
                 Writing(() => _participant!.Maintain(_db!));
                 if (_logger.IsEnabled(LogLevel.Debug))
                 {
                     Log.Maintained(_logger, _fullPath!, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                        (long)Stopwatch.GetElapsedTime(0, _lastCommitTicks).TotalMilliseconds);
+                        (long)Stopwatch.GetElapsedTime(0, t_lastCommitHeld).TotalMilliseconds);
                 }
 
                 MaybeCheckpoint();
@@ -709,12 +711,14 @@ internal sealed class LiteDbChatDatabase : IDisposable
         {
             // Not on this thread: it runs at a low priority, and every read waits while the checkpoint holds the
             // gate, so a checkpoint starved by the requests it holds up would stall them for longer.
-            long started = Stopwatch.GetTimestamp();
             long gateWait = 0;
+            long held = 0;
             Task.Run(() =>
             {
+                long waiting = Stopwatch.GetTimestamp();
                 _checkpointGate.EnterWriteLock();
-                gateWait = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                held = Stopwatch.GetTimestamp();
+                gateWait = (long)Stopwatch.GetElapsedTime(waiting, held).TotalMilliseconds;
                 try
                 {
                     _db!.Checkpoint();
@@ -725,7 +729,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
                 }
             }).GetAwaiter().GetResult();
 
-            Log.Checkpointed(_logger, _fullPath!, log.Length, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, gateWait);
+            Log.Checkpointed(_logger, _fullPath!, log.Length, (long)Stopwatch.GetElapsedTime(held).TotalMilliseconds, gateWait);
         }
     }
 }

@@ -11,7 +11,7 @@ internal static partial class Log
     [LoggerMessage(4002, LogLevel.Warning, "A LiteDB write batch of {Count} failed and was rolled back; its writes are retried one by one.")]
     public static partial void BatchFailed(ILogger logger, int count, Exception exception);
 
-    [LoggerMessage(4003, LogLevel.Information, "Checkpointed the LiteDB write-ahead log of {Path} ({LogBytes} bytes) in {ElapsedMs} ms; reads of the file waited {GateWaitMs} ms for it to start.")]
+    [LoggerMessage(4003, LogLevel.Information, "Checkpointed the LiteDB write-ahead log of {Path} ({LogBytes} bytes) in {ElapsedMs} ms, after waiting {GateWaitMs} ms for the reads in progress (new reads of the file wait for both).")]
     public static partial void Checkpointed(ILogger logger, string path, long logBytes, long elapsedMs, long gateWaitMs);
 
     [LoggerMessage(4006, LogLevel.Debug, "Maintenance of {Path} (folding pending writes into the layout) took {ElapsedMs} ms; its commit held the file {CommitMs} ms.")]

@@ -373,45 +373,41 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         }
 
         // The file's bounds and entries from one state of it (a commit in between could trim what the bounds promise).
-        return _database.Read(() => ReadFileInbox(user, after, limit, wantEntries, materializations, pending, pendingFirstSeq, bounds));
-    }
-
-    /// <summary>The file's part of <see cref="ReadInbox"/>, under the checkpoint gate.</summary>
-    private InboxPage ReadFileInbox(string user, long after, int limit, bool wantEntries, long materializations, List<InboxEntry>? pending,
-        long pendingFirstSeq, InboxBounds bounds)
-    {
-        InboxBounds file = ReadFileInboxBounds(user);
-        var entries = new List<InboxEntry>();
-        long fileFrom = Math.Max(after + 1, Math.Max(bounds.First, file.First));
-        if (wantEntries && fileFrom < pendingFirstSeq && fileFrom <= file.Head)
+        return _database.Read(() =>
         {
-            ReadFileInbox(user, fileFrom, pendingFirstSeq, limit, entries);
-        }
-
-        // A materialization since the pending entries were copied may have trimmed the inbox further: bounds read
-        // after the entries are never older than they are, so a caller that missed trimmed entries resets.
-        if (Interlocked.Read(ref _materializations) != materializations)
-        {
-            file = ReadFileInboxBounds(user);
-        }
-
-        long head = Math.Max(bounds.Head, file.Head);
-        long first = Math.Max(bounds.First, file.First);
-        if (pending is not null)
-        {
-            foreach (InboxEntry entry in pending)
+            InboxBounds file = ReadFileInboxBounds(user);
+            var entries = new List<InboxEntry>();
+            long fileFrom = Math.Max(after + 1, Math.Max(bounds.First, file.First));
+            if (wantEntries && fileFrom < pendingFirstSeq && fileFrom <= file.Head)
             {
-                if (entries.Count == limit)
-                {
-                    break;
-                }
-
-                entries.Add(entry);
+                ReadFileInbox(user, fileFrom, pendingFirstSeq, limit, entries);
             }
-        }
 
-        entries.RemoveAll(e => e.Seq < first);
-        return new InboxPage(entries, new InboxState(head, first));
+            // A materialization since the pending entries were copied may have trimmed the inbox further: bounds read
+            // after the entries are never older than they are, so a caller that missed trimmed entries resets.
+            if (Interlocked.Read(ref _materializations) != materializations)
+            {
+                file = ReadFileInboxBounds(user);
+            }
+
+            long head = Math.Max(bounds.Head, file.Head);
+            long first = Math.Max(bounds.First, file.First);
+            if (pending is not null)
+            {
+                foreach (InboxEntry entry in pending)
+                {
+                    if (entries.Count == limit)
+                    {
+                        break;
+                    }
+
+                    entries.Add(entry);
+                }
+            }
+
+            entries.RemoveAll(e => e.Seq < first);
+            return new InboxPage(entries, new InboxState(head, first));
+        });
     }
 
     /// <summary>Adds the file's inbox entries from <paramref name="fromSeq"/> up to <paramref name="endSeq"/> (exclusive), ascending, until <paramref name="into"/> holds <paramref name="limit"/>.</summary>
@@ -1521,7 +1517,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
                 {
                     if (seq >= blockEnd)
                     {
-                        Tombstone(block, inBlock);
+                        Tombstone(channelId, block, inBlock, encoded);
                         block = BlockAt(Messages, channelId, seq, MessageBlockSize);
                         blockEnd = block is null ? seq + 1 : BlockStart(block) + block[BlockCount].AsInt32;
                     }
@@ -1532,31 +1528,12 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
                     }
                 }
 
-                Tombstone(block, inBlock);
+                Tombstone(channelId, block, inBlock, encoded);
             }
 
             if (pending.Snapshot is not null)
             {
                 Channels.Upsert(Channel(pending.Snapshot));
-            }
-
-            // A tombstone keeps the sender, clientMsgId and time (the dedupe index); the body and meta go.
-            void Tombstone(BsonDocument? target, HashSet<long> seqs)
-            {
-                if (target is null || seqs.Count == 0)
-                {
-                    return;
-                }
-
-                encoded.ResetWrittenCount();
-                foreach ((ChatMessage message, bool deleted) in DecodeMessages(target, channelId))
-                {
-                    BlockCodec.WriteMessage(encoded, message, deleted || seqs.Contains(message.ChannelSeq));
-                }
-
-                target[BlockData] = encoded.WrittenSpan.ToArray();
-                Messages.Update(target);
-                seqs.Clear();
             }
         }
 
@@ -1590,6 +1567,28 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
                 Members.Upsert(Member(LiteDbKeys.Join(user, channelId), channelId, row));
             }
         }
+    }
+
+    /// <summary>
+    /// Marks <paramref name="seqs"/> deleted in a history block and empties the set. A tombstone keeps the sender,
+    /// clientMsgId and time (the dedupe index); the body and meta go.
+    /// </summary>
+    private void Tombstone(string channelId, BsonDocument? block, HashSet<long> seqs, ArrayBufferWriter<byte> encoded)
+    {
+        if (block is null || seqs.Count == 0)
+        {
+            return;
+        }
+
+        encoded.ResetWrittenCount();
+        foreach ((ChatMessage message, bool deleted) in DecodeMessages(block, channelId))
+        {
+            BlockCodec.WriteMessage(encoded, message, deleted || seqs.Contains(message.ChannelSeq));
+        }
+
+        block[BlockData] = encoded.WrittenSpan.ToArray();
+        Messages.Update(block);
+        seqs.Clear();
     }
 
     /// <summary>
