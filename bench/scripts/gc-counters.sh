@@ -43,7 +43,12 @@ taskset -c 1 "$counters" collect -p "$server" --format csv -o "$work/counters.cs
     --counters "System.Runtime[dotnet.gc.pause.time,dotnet.gc.heap.total_allocated,dotnet.gc.collections]" > /dev/null
 wait "$generator"
 
-result=$(grep -E '^\| 1 ' "$work/generator.txt" | awk -F'|' '{printf "p50 %s ms, p99 %s ms, %s us/delivery, RSS %s MiB", $6, $7, $8, $10}' | tr -s ' ')
+# A failed run has no result row: say so and show what the generator printed.
+result=$(grep -E '^\| 1 ' "$work/generator.txt" | awk -F'|' '{printf "p50 %s ms, p99 %s ms, %s us/delivery, RSS %s MiB", $6, $7, $8, $10}' | tr -s ' ' || true)
+if [[ -z "$result" ]]; then
+    tail -5 "$work/generator.txt" >&2
+    result="no result from the generator"
+fi
 gc=$(python3 - "$work/counters.csv" <<'PY'
 import collections, csv, re, sys
 totals, stamps = collections.defaultdict(float), set()
