@@ -14,6 +14,7 @@ public static class ServerFrameWriter
 {
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true, Indented = false };
     private static ReadOnlySpan<byte> EntryPrefix => "{\"type\":\"entry\",\"seq\":"u8;
+    private static ReadOnlySpan<byte> MessageEntryHead => ",\"kind\":\"message\",\"message\":"u8;
 
     // Frames are built into a per-thread buffer and copied out once: the only allocation is the frame itself.
     [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
@@ -86,16 +87,35 @@ public static class ServerFrameWriter
         }
     }
 
-    /// <summary>The tail of a <c>message</c> entry: <c>,"kind":"message","message":{...}}</c>.</summary>
-    /// <param name="messageObject">Bytes from <see cref="MessageObject"/>.</param>
-    public static byte[] MessageEntryTail(ReadOnlySpan<byte> messageObject)
+    /// <summary>
+    /// The tail of a <c>message</c> entry, <c>,"kind":"message","message":{...}}</c>, in one pass and one array: the message
+    /// object inside it (<see cref="MessageObjectOf"/>) serves replies and history too, so a message is encoded and
+    /// held once.
+    /// </summary>
+    /// <param name="message">The message fields.</param>
+    public static byte[] MessageEntryTail(in MessageFields message)
     {
-        ReadOnlySpan<byte> head = ",\"kind\":\"message\",\"message\":"u8;
-        var tail = new byte[head.Length + messageObject.Length + 1];
-        head.CopyTo(tail);
-        messageObject.CopyTo(tail.AsSpan(head.Length));
-        tail[^1] = (byte)'}';
-        return tail;
+        (ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, bool rented) = RentWriter();
+        try
+        {
+            buffer.Write(MessageEntryHead);
+            WriteMessageObject(writer, message);
+            writer.Flush();
+            buffer.Write("}"u8);
+            return buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            Return(buffer, writer, rented);
+        }
+    }
+
+    /// <summary>The message object inside a tail from <see cref="MessageEntryTail(in MessageFields)"/>, without a copy.</summary>
+    /// <param name="messageEntryTail">A <c>message</c> entry's tail.</param>
+    public static ReadOnlyMemory<byte> MessageObjectOf(byte[] messageEntryTail)
+    {
+        ArgumentNullException.ThrowIfNull(messageEntryTail);
+        return messageEntryTail.AsMemory(MessageEntryHead.Length, messageEntryTail.Length - MessageEntryHead.Length - 1);
     }
 
     /// <summary>The tail of a <c>read</c> entry.</summary>
@@ -173,22 +193,27 @@ public static class ServerFrameWriter
     /// <param name="messageObject">Bytes from <see cref="MessageObject"/>.</param>
     public static byte[] SendOk(string? rid, ReadOnlySpan<byte> messageObject)
     {
-        var buffer = new ArrayBufferWriter<byte>(messageObject.Length + 48);
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        // The reply to every send: built in the per-thread buffer like every other frame, one allocation.
+        (ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, bool rented) = RentWriter();
+        try
         {
-            w.WriteStartObject();
-            w.WriteString("type"u8, "ok"u8);
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, "ok"u8);
             if (rid is not null)
             {
-                w.WriteString("rid"u8, rid);
+                writer.WriteString("rid"u8, rid);
             }
 
-            w.WritePropertyName("message"u8);
-            w.WriteRawValue(messageObject, skipInputValidation: true);
-            w.WriteEndObject();
+            writer.WritePropertyName("message"u8);
+            writer.WriteRawValue(messageObject, skipInputValidation: true);
+            writer.WriteEndObject();
+            writer.Flush();
+            return buffer.WrittenSpan.ToArray();
         }
-
-        return buffer.WrittenSpan.ToArray();
+        finally
+        {
+            Return(buffer, writer, rented);
+        }
     }
 
     /// <summary>An <c>error</c> reply.</summary>
@@ -374,11 +399,9 @@ public static class ServerFrameWriter
 
     private static byte[] Tail(Action<Utf8JsonWriter> writeProperties)
     {
-        // A tail continues an object already opened by the prefix: write a whole object and drop its '{'.
-        byte[] whole = Frame(writeProperties);
-        var tail = new byte[whole.Length];
+        // A tail continues an object already opened by the prefix: write a whole object and turn its '{' into ','.
+        byte[] tail = Frame(writeProperties);
         tail[0] = (byte)',';
-        whole.AsSpan(1).CopyTo(tail.AsSpan(1));
         return tail;
     }
 }

@@ -16,6 +16,7 @@ internal sealed class LatencyRecorder
     private long _stepStart;
     private long _delivered;
     private long _stale;
+    private LatencyTimeline? _timeline;
 
     public long Delivered => Interlocked.Read(ref _delivered);
 
@@ -36,11 +37,15 @@ internal sealed class LatencyRecorder
         Interlocked.Increment(ref _delivered);
         var micros = Math.Clamp(ToMicros(nowTicks - scheduledTicks), 1, MaxMicros);
         Volatile.Read(ref _histogram).RecordValue(micros);
+        Volatile.Read(ref _timeline)?.Record(scheduledTicks, micros);
     }
 
     /// <summary>Starts a new step: a fresh histogram, counters at zero, earlier schedules ignored.</summary>
-    public void BeginStep(long stepStartTicks)
+    /// <param name="stepStartTicks">The step's start; deliveries scheduled before it are stale.</param>
+    /// <param name="timeline">Where to record when the step's deliveries were slow, if anywhere.</param>
+    public void BeginStep(long stepStartTicks, LatencyTimeline? timeline = null)
     {
+        Volatile.Write(ref _timeline, timeline);
         Volatile.Write(ref _stepStart, stepStartTicks);
         Volatile.Write(ref _histogram, NewHistogram());
         Interlocked.Exchange(ref _delivered, 0);

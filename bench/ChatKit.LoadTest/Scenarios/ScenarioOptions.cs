@@ -20,6 +20,8 @@ internal sealed class ScenarioOptions
     /// the collector's budgets), not counted. 0: the default short warm-up, 2 s at a quarter of the rate.
     /// </summary>
     public double WarmupSeconds { get; init; }
+    /// <summary>A CSV file for the last step's latency over time (<see cref="Measure.LatencyTimeline"/>), or null.</summary>
+    public string? TimelinePath { get; init; }
     public double StartRate { get; init; }
     public double MaxRate { get; init; } = 1_000_000;
     public int Connections { get; init; }
@@ -64,6 +66,7 @@ internal sealed class ScenarioOptions
             P99BoundMs = cl.Get("p99-ms", 50.0),
             StepSeconds = cl.Get("step-seconds", 4.0),
             WarmupSeconds = cl.Get("warmup", 0.0),
+            TimelinePath = cl.Get("timeline"),
             StartRate = cl.Get("start-rate", start),
             MaxRate = cl.Get("max-rate", 1_000_000.0),
             Connections = cl.Get("connections", 10_000),

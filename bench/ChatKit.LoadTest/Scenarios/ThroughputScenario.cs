@@ -117,7 +117,8 @@ internal sealed class ThroughputScenario : IRateScenario
         var redis0 = _deployment.RedisCpuSeconds();
         var gen0 = ProcStats.OwnCpuSeconds();
         var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 100;
-        _recorder.BeginStep(start);
+        var timeline = _options.TimelinePath is null ? null : new LatencyTimeline(start, seconds);
+        _recorder.BeginStep(start, timeline);
 
         using var progress = seconds > 8
             ? new Timer(_ => Console.WriteLine($"    ... {Stopwatch.GetElapsedTime(start).TotalSeconds:F0} s: {_recorder.Delivered:N0} delivered, p99 so far {_recorder.Snapshot().GetValueAtPercentile(99) / 1000.0:F2} ms"), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5))
@@ -144,6 +145,7 @@ internal sealed class ThroughputScenario : IRateScenario
         }
 
         var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        timeline?.WriteCsv(_options.TimelinePath!);
         var cpu = _deployment.CpuSeconds() - cpu0;
         var redis = _deployment.RedisCpuSeconds() - redis0;
         var gen = ProcStats.OwnCpuSeconds() - gen0;

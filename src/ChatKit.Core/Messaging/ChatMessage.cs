@@ -6,7 +6,9 @@ namespace ChatKit.Messaging;
 /// <summary>A committed message: immutable once it has a <see cref="ChannelSeq"/>.</summary>
 public sealed class ChatMessage
 {
-    private byte[]? _json;
+    // The message's entry tail (ServerFrameWriter.MessageEntryTail), whose middle is the message object: one encoding
+    // serves live delivery, replies and history.
+    private byte[]? _entryTail;
     private bool _encodingReleased;
 
     /// <summary>Creates a message as a store read it back or committed it.</summary>
@@ -69,21 +71,27 @@ public sealed class ChatMessage
     /// The message object as UTF-8 JSON (PROTOCOL.md section 3), serialized on first use and then shared by every
     /// recipient, reply and history page.
     /// </summary>
-    public ReadOnlyMemory<byte> GetUtf8Json()
+    public ReadOnlyMemory<byte> GetUtf8Json() => ServerFrameWriter.MessageObjectOf(GetEntryTail());
+
+    /// <summary>
+    /// The tail of this message's inbox entry (<c>,"kind":"message","message":{...}}</c>), encoded on first use and
+    /// cached like <see cref="GetUtf8Json"/>, which is a part of it.
+    /// </summary>
+    internal byte[] GetEntryTail()
     {
-        if (_json is { } json)
+        if (_entryTail is { } tail)
         {
-            return json;
+            return tail;
         }
 
         // Benign race: two threads may both serialize; both results are equal.
-        byte[] encoded = ServerFrameWriter.MessageObject(new MessageFields(
+        byte[] encoded = ServerFrameWriter.MessageEntryTail(new MessageFields(
             Id, ChannelId, ChannelSeq, From, Device, Body,
             MetaJson is null ? ReadOnlyMemory<byte>.Empty : Encoding.UTF8.GetBytes(MetaJson),
             ClientMsgId, SentAt.ToUnixTimeMilliseconds()));
         if (!_encodingReleased)
         {
-            _json = encoded;
+            _entryTail = encoded;
         }
 
         return encoded;
@@ -97,7 +105,7 @@ public sealed class ChatMessage
     internal void ReleaseEncoding()
     {
         _encodingReleased = true;
-        _json = null;
+        _entryTail = null;
     }
 
     /// <inheritdoc />

@@ -126,7 +126,7 @@ public sealed class InboxItem
 
         byte[] encoded = Kind switch
         {
-            InboxEntryKind.Message => ServerFrameWriter.MessageEntryTail(Message!.GetUtf8Json().Span),
+            InboxEntryKind.Message => Message!.GetEntryTail(),
             InboxEntryKind.Read => ServerFrameWriter.ReadEntryTail(ChannelId, UpTo),
             _ => ServerFrameWriter.MemberEntryTail(ChannelId, User!, Added, By!),
         };
