@@ -309,7 +309,7 @@ internal sealed class ChatEngine : IChatEngine
         return _sessions.CloseDevice(user, device);
     }
 
-    private async Task<ChatMessage> CommitAsync(MessageDraft draft, CancellationToken cancellationToken)
+    private async ValueTask<ChatMessage> CommitAsync(MessageDraft draft, CancellationToken cancellationToken)
     {
         CommitResult result = await _store.CommitAsync(draft, cancellationToken).ConfigureAwait(false);
         switch (result.Status)

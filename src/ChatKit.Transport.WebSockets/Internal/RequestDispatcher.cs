@@ -23,7 +23,7 @@ internal sealed class RequestDispatcher
     }
 
     /// <summary>Runs <paramref name="frame"/>; returns the reply, or <see langword="null"/> when there is none (<c>typing</c>).</summary>
-    public async Task<byte[]?> DispatchAsync(ChatSession session, ClientFrame frame, CancellationToken cancellationToken)
+    public async ValueTask<byte[]?> DispatchAsync(ChatSession session, ClientFrame frame, CancellationToken cancellationToken)
     {
         string? rid = frame.Rid;
         string type = frame.Type!;
@@ -58,7 +58,7 @@ internal sealed class RequestDispatcher
         }
     }
 
-    private async Task<byte[]?> RunAsync(ChatSession session, ClientFrame f, string? rid, CancellationToken cancellationToken)
+    private async ValueTask<byte[]?> RunAsync(ChatSession session, ClientFrame f, string? rid, CancellationToken cancellationToken)
     {
         string user = session.User;
         switch (f.Type)
@@ -90,7 +90,10 @@ internal sealed class RequestDispatcher
             case FrameTypes.Channels:
             {
                 IReadOnlyList<ChannelSummary> channels = await _engine.GetChannelsAsync(user, cancellationToken).ConfigureAwait(false);
-                return ServerFrameWriter.Ok(rid, w => ReplyWriter.WriteChannels(w, channels, user));
+                // A copy in this block: a lambda capturing the method's own local would allocate its closure on every
+                // request, sends included.
+                string viewer = user;
+                return ServerFrameWriter.Ok(rid, w => ReplyWriter.WriteChannels(w, channels, viewer));
             }
 
             case FrameTypes.GroupCreate:
