@@ -20,6 +20,9 @@ internal sealed class ScenarioOptions
     /// the collector's budgets), not counted. 0: the default short warm-up, 2 s at a quarter of the rate.
     /// </summary>
     public double WarmupSeconds { get; init; }
+
+    /// <summary>Capacity searches only: the longest warm-up, in seconds, while the server's CPU per delivery still changes.</summary>
+    public double WarmupMaxSeconds { get; init; } = 60;
     /// <summary>A CSV file for the last step's latency over time (<see cref="Measure.LatencyTimeline"/>), or null.</summary>
     public string? TimelinePath { get; init; }
     public double StartRate { get; init; }
@@ -66,6 +69,7 @@ internal sealed class ScenarioOptions
             P99BoundMs = cl.Get("p99-ms", 50.0),
             StepSeconds = cl.Get("step-seconds", 4.0),
             WarmupSeconds = cl.Get("warmup", 0.0),
+            WarmupMaxSeconds = cl.Get("warmup-max", 60.0),
             TimelinePath = cl.Get("timeline"),
             StartRate = cl.Get("start-rate", start),
             MaxRate = cl.Get("max-rate", 1_000_000.0),
