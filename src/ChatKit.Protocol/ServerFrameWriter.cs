@@ -16,7 +16,7 @@ public static class ServerFrameWriter
     private static ReadOnlySpan<byte> EntryPrefix => "{\"type\":\"entry\",\"seq\":"u8;
     private static ReadOnlySpan<byte> MessageEntryHead => ",\"kind\":\"message\",\"message\":"u8;
 
-    // Frames are built into a per-thread buffer and copied out once: the only allocation is the frame itself.
+    // The per-thread frame buffer (see RentedWriter).
     [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
     [ThreadStatic] private static Utf8JsonWriter? t_writer;
     [ThreadStatic] private static bool t_inUse;
@@ -74,17 +74,9 @@ public static class ServerFrameWriter
     /// <param name="message">The message fields.</param>
     public static byte[] MessageObject(in MessageFields message)
     {
-        (ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, bool rented) = RentWriter();
-        try
-        {
-            WriteMessageObject(writer, message);
-            writer.Flush();
-            return buffer.WrittenSpan.ToArray();
-        }
-        finally
-        {
-            Return(buffer, writer, rented);
-        }
+        using RentedWriter frame = RentedWriter.Rent();
+        WriteMessageObject(frame.Writer, message);
+        return frame.ToArray();
     }
 
     /// <summary>
@@ -95,19 +87,12 @@ public static class ServerFrameWriter
     /// <param name="message">The message fields.</param>
     public static byte[] MessageEntryTail(in MessageFields message)
     {
-        (ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, bool rented) = RentWriter();
-        try
-        {
-            buffer.Write(MessageEntryHead);
-            WriteMessageObject(writer, message);
-            writer.Flush();
-            buffer.Write("}"u8);
-            return buffer.WrittenSpan.ToArray();
-        }
-        finally
-        {
-            Return(buffer, writer, rented);
-        }
+        using RentedWriter frame = RentedWriter.Rent();
+        frame.Buffer.Write(MessageEntryHead);
+        WriteMessageObject(frame.Writer, message);
+        frame.Writer.Flush();
+        frame.Buffer.Write("}"u8);
+        return frame.Buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>The message object inside a tail from <see cref="MessageEntryTail(in MessageFields)"/>, without a copy.</summary>
@@ -193,27 +178,20 @@ public static class ServerFrameWriter
     /// <param name="messageObject">Bytes from <see cref="MessageObject"/>.</param>
     public static byte[] SendOk(string? rid, ReadOnlySpan<byte> messageObject)
     {
-        // The reply to every send: built in the per-thread buffer like every other frame, one allocation.
-        (ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, bool rented) = RentWriter();
-        try
+        // Not through Frame: the message bytes are a span, which a callback cannot capture.
+        using RentedWriter frame = RentedWriter.Rent();
+        Utf8JsonWriter w = frame.Writer;
+        w.WriteStartObject();
+        w.WriteString("type"u8, "ok"u8);
+        if (rid is not null)
         {
-            writer.WriteStartObject();
-            writer.WriteString("type"u8, "ok"u8);
-            if (rid is not null)
-            {
-                writer.WriteString("rid"u8, rid);
-            }
+            w.WriteString("rid"u8, rid);
+        }
 
-            writer.WritePropertyName("message"u8);
-            writer.WriteRawValue(messageObject, skipInputValidation: true);
-            writer.WriteEndObject();
-            writer.Flush();
-            return buffer.WrittenSpan.ToArray();
-        }
-        finally
-        {
-            Return(buffer, writer, rented);
-        }
+        w.WritePropertyName("message"u8);
+        w.WriteRawValue(messageObject, skipInputValidation: true);
+        w.WriteEndObject();
+        return frame.ToArray();
     }
 
     /// <summary>An <c>error</c> reply.</summary>
@@ -338,62 +316,79 @@ public static class ServerFrameWriter
     public static byte[] Frame(Action<Utf8JsonWriter> writeProperties)
     {
         ArgumentNullException.ThrowIfNull(writeProperties);
-        (ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, bool rented) = RentWriter();
-        try
-        {
-            writer.WriteStartObject();
-            writeProperties(writer);
-            writer.WriteEndObject();
-            writer.Flush();
-            return buffer.WrittenSpan.ToArray();
-        }
-        finally
-        {
-            Return(buffer, writer, rented);
-        }
+        using RentedWriter frame = RentedWriter.Rent();
+        frame.Writer.WriteStartObject();
+        writeProperties(frame.Writer);
+        frame.Writer.WriteEndObject();
+        return frame.ToArray();
     }
 
-    private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer, bool Rented) RentWriter()
+    /// <summary>
+    /// The buffer and JSON writer one frame is built in: this thread's pair, or a fresh one when a frame is built while
+    /// another is (a message serialized on first use inside a reply). Frames are copied out once, so the frame itself
+    /// is the only allocation.
+    /// </summary>
+    private readonly ref struct RentedWriter
     {
-        // A callback writing one frame may build another (a message serialized on first use inside a reply):
-        // the nested one gets fresh objects instead of the buffer that is in use.
-        if (t_inUse)
+        private readonly bool _rented;
+
+        private RentedWriter(ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, bool rented)
         {
-            var fresh = new ArrayBufferWriter<byte>(256);
-            return (fresh, new Utf8JsonWriter(fresh, WriterOptions), false);
+            Buffer = buffer;
+            Writer = writer;
+            _rented = rented;
         }
 
-        t_inUse = true;
-        ArrayBufferWriter<byte> buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
-        buffer.ResetWrittenCount();
-        if (t_writer is { } writer)
+        public ArrayBufferWriter<byte> Buffer { get; }
+
+        public Utf8JsonWriter Writer { get; }
+
+        public static RentedWriter Rent()
         {
-            writer.Reset(buffer);
-        }
-        else
-        {
-            writer = t_writer = new Utf8JsonWriter(buffer, WriterOptions);
+            if (t_inUse)
+            {
+                var fresh = new ArrayBufferWriter<byte>(256);
+                return new(fresh, new Utf8JsonWriter(fresh, WriterOptions), rented: false);
+            }
+
+            t_inUse = true;
+            ArrayBufferWriter<byte> buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+            buffer.ResetWrittenCount();
+            if (t_writer is { } writer)
+            {
+                writer.Reset(buffer);
+            }
+            else
+            {
+                writer = t_writer = new Utf8JsonWriter(buffer, WriterOptions);
+            }
+
+            return new(buffer, writer, rented: true);
         }
 
-        return (buffer, writer, true);
-    }
-
-    private static void Return(ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, bool rented)
-    {
-        if (rented)
+        /// <summary>What the writer wrote, as the frame's own array.</summary>
+        public byte[] ToArray()
         {
+            Writer.Flush();
+            return Buffer.WrittenSpan.ToArray();
+        }
+
+        public void Dispose()
+        {
+            if (!_rented)
+            {
+                Writer.Dispose();
+                return;
+            }
+
             t_inUse = false;
 
             // Keep the per-thread buffer small: a rare huge reply must not pin its size on the thread forever.
-            if (buffer.Capacity > 64 * 1024)
+            if (Buffer.Capacity > 64 * 1024)
             {
                 t_buffer = null;
                 t_writer = null;
             }
-        }
-        else
-        {
-            writer.Dispose();
         }
     }
 

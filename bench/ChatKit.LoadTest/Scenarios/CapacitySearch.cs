@@ -7,6 +7,9 @@ namespace ChatKit.LoadTest.Scenarios;
 /// </summary>
 internal static class CapacitySearch
 {
+    private const double WarmupStepSeconds = 3;
+    private const double WarmupTolerance = 0.05;
+
     /// <summary>
     /// Warms the server up (JIT tiering, pools, the collector's budgets, the connections' first frames), not counted:
     /// steps of <see cref="WarmupStepSeconds"/> at half the rate the ramp starts at, until the server's CPU per
@@ -31,9 +34,6 @@ internal static class CapacitySearch
             previous = cpu;
         }
     }
-
-    private const double WarmupStepSeconds = 3;
-    private const double WarmupTolerance = 0.05;
 
     public static async Task<CapacityResult> RunAsync(IRateScenario scenario, ScenarioOptions options, double confirmSeconds, double? hint, string label, CancellationToken cancellationToken)
     {

@@ -23,8 +23,10 @@ internal sealed class ScenarioOptions
 
     /// <summary>Capacity searches only: the longest warm-up, in seconds, while the server's CPU per delivery still changes.</summary>
     public double WarmupMaxSeconds { get; init; } = 60;
+
     /// <summary>A CSV file for the last step's latency over time (<see cref="Measure.LatencyTimeline"/>), or null.</summary>
     public string? TimelinePath { get; init; }
+
     public double StartRate { get; init; }
     public double MaxRate { get; init; } = 1_000_000;
     public int Connections { get; init; }

@@ -90,10 +90,7 @@ internal sealed class RequestDispatcher
             case FrameTypes.Channels:
             {
                 IReadOnlyList<ChannelSummary> channels = await _engine.GetChannelsAsync(user, cancellationToken).ConfigureAwait(false);
-                // A copy in this block: a lambda capturing the method's own local would allocate its closure on every
-                // request, sends included.
-                string viewer = user;
-                return ServerFrameWriter.Ok(rid, w => ReplyWriter.WriteChannels(w, channels, viewer));
+                return ChannelsReply(rid, channels, user);
             }
 
             case FrameTypes.GroupCreate:
@@ -157,6 +154,11 @@ internal sealed class RequestDispatcher
                 throw new ChatException(ChatErrorCode.BadRequest, "Unknown frame type.");
         }
     }
+
+    // Lambdas that capture a local of RunAsync's own scope (user, rid) would make the compiler allocate their closure at
+    // the top of every request, sends included: replies that need one are built here.
+    private static byte[] ChannelsReply(string? rid, IReadOnlyList<ChannelSummary> channels, string viewer) =>
+        ServerFrameWriter.Ok(rid, w => ReplyWriter.WriteChannels(w, channels, viewer));
 
     private static byte[] ChannelReply(string? rid, ChannelSummary channel, string viewer) => ServerFrameWriter.Ok(rid, w =>
     {
