@@ -710,10 +710,12 @@ internal sealed class LiteDbChatDatabase : IDisposable
         if (log.Exists && log.Length > _options.CheckpointLogBytes)
         {
             // Not on this thread: it runs at a low priority, and every read waits while the checkpoint holds the
-            // gate, so a checkpoint starved by the requests it holds up would stall them for longer.
+            // gate, so a checkpoint starved by the requests it holds up would stall them for longer. Nor on a
+            // thread-pool worker: it blocks for 100–700 ms, and a node on one core runs with two or three workers
+            // (two in the load test), so it would take half of them from the requests for that long.
             long gateWait = 0;
             long held = 0;
-            Task.Run(() =>
+            Task.Factory.StartNew(() =>
             {
                 long waiting = Stopwatch.GetTimestamp();
                 _checkpointGate.EnterWriteLock();
@@ -727,7 +729,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
                 {
                     _checkpointGate.ExitWriteLock();
                 }
-            }).GetAwaiter().GetResult();
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).GetAwaiter().GetResult();
 
             Log.Checkpointed(_logger, _fullPath!, log.Length, (long)Stopwatch.GetElapsedTime(held).TotalMilliseconds, gateWait);
         }
