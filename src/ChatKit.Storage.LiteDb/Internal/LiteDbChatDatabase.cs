@@ -711,7 +711,7 @@ internal sealed class LiteDbChatDatabase : IDisposable
         {
             // Not on this thread: it runs at a low priority, and every read waits while the checkpoint holds the
             // gate, so a checkpoint starved by the requests it holds up would stall them for longer. Nor on a
-            // thread-pool worker: it blocks for 100–700 ms, and a node on one core runs with two or three workers
+            // thread-pool worker: it blocks for 150–740 ms, and a node on one core runs with two or three workers
             // (two in the load test), so it would take half of them from the requests for that long.
             long gateWait = 0;
             long held = 0;
