@@ -24,16 +24,12 @@ work=$(mktemp -d)
 port=${PORT:-5195}
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-export DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
-(cd "$root/samples/ChatKit.Samples.Server" && ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning \
-    exec taskset -c 0 dotnet bin/Release/net10.0/ChatKit.Samples.Server.dll --urls "http://127.0.0.1:$port" \
-    --ChatKit:RateLimit:PermitsPerSecond=1000000 --ChatKit:RateLimit:Burst=1000000 \
+# shellcheck source=lib/sample-server.sh
+source "$here/bench/scripts/lib/sample-server.sh"
+start_sample_server LiteDb "$port" "$work" \
     --Logging:LogLevel:ChatKit.Storage.LiteDb=Debug --Logging:Console:FormatterName=simple \
     --Logging:Console:FormatterOptions:SingleLine=true --Logging:Console:FormatterOptions:UseUtcTimestamp=true \
-    --Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff_ \
-    --ChatKit:Storage=LiteDb --ChatKit:LiteDb:Path="$work/chat.db" "$@") > "$work/server.log" 2>&1 &
-server=$!
-sleep 4
+    --Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff_ "$@"
 
 taskset -c 1 dotnet "$here/bench/ChatKit.LoadTest/bin/Release/net10.0/ChatKit.LoadTest.dll" run --target chatkit \
     --url "http://127.0.0.1:$port" --server-pid "$server" --scenario direct --rate "$rate" --seconds 40 --warmup 30 \

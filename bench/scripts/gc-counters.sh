@@ -24,13 +24,9 @@ port=${PORT:-5190}
 counters=${DOTNET_COUNTERS:-$(command -v dotnet-counters || echo "$HOME/.dotnet/tools/dotnet-counters")}
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-export DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
-(cd "$root/samples/ChatKit.Samples.Server" && ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning \
-    exec taskset -c 0 dotnet bin/Release/net10.0/ChatKit.Samples.Server.dll --urls "http://127.0.0.1:$port" \
-    --ChatKit:RateLimit:PermitsPerSecond=1000000 --ChatKit:RateLimit:Burst=1000000 \
-    --ChatKit:Storage="$storage" --ChatKit:LiteDb:Path="$work/chat.db" "$@") > "$work/server.log" 2>&1 &
-server=$!
-sleep 4
+# shellcheck source=lib/sample-server.sh
+source "$root/bench/scripts/lib/sample-server.sh"
+start_sample_server "$storage" "$port" "$work" "$@"
 
 taskset -c 1 dotnet "$root/bench/ChatKit.LoadTest/bin/Release/net10.0/ChatKit.LoadTest.dll" run --target chatkit \
     --url "http://127.0.0.1:$port" --server-pid "$server" --scenario direct --rate "$rate" --seconds 30 --warmup 5 \
