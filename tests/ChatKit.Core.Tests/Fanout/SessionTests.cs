@@ -155,6 +155,15 @@ public sealed class SessionTests
         {
             for (int i = 0; i < 300; i++)
             {
+                // Traffic this reader keeps up with: never half a queue ahead of it. Unpaced, an in-memory send is
+                // several times faster than the reader's decoding, and when the backlog's fill caught up before the
+                // last sends, they queued faster than the reader took them and the session was closed as a slow
+                // consumer (correctly; seen once in CI). During the fill new messages only move its target.
+                while (bob.QueuedCount > 16 && bob.CloseCode is null)
+                {
+                    await Task.Delay(1);
+                }
+
                 await f.SendAsync("alice", g, $"new{i}");
                 if (i % 10 == 0)
                 {
