@@ -22,7 +22,8 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 root=${ROOT:-$here}
 work=$(mktemp -d)
 port=${PORT:-5195}
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+server=
+trap '[[ -n "$server" ]] && kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 # shellcheck source=lib/sample-server.sh
 source "$here/bench/scripts/lib/sample-server.sh"

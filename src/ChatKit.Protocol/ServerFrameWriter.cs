@@ -175,7 +175,7 @@ public static class ServerFrameWriter
 
     /// <summary>The <c>ok</c> reply of <c>send</c>: <c>{"type":"ok","rid":R,"message":{...}}</c>.</summary>
     /// <param name="rid">The request id.</param>
-    /// <param name="messageObject">Bytes from <see cref="MessageObject"/>.</param>
+    /// <param name="messageObject">A message object, as <see cref="MessageObject"/> writes it or <see cref="MessageObjectOf"/> finds it in an entry tail.</param>
     public static byte[] SendOk(string? rid, ReadOnlySpan<byte> messageObject)
     {
         // Not through Frame: the message bytes are a span, which a callback cannot capture.
@@ -274,7 +274,7 @@ public static class ServerFrameWriter
     /// <summary>Writes a channel object (as in <c>channels</c>).</summary>
     /// <param name="w">The JSON writer.</param>
     /// <param name="channel">The channel fields.</param>
-    /// <param name="lastMessageObject">Bytes from <see cref="MessageObject"/>, or empty.</param>
+    /// <param name="lastMessageObject">A message object (from <see cref="MessageObject"/> or <see cref="MessageObjectOf"/>), or empty.</param>
     public static void WriteChannelObject(Utf8JsonWriter w, WireChannel channel, ReadOnlySpan<byte> lastMessageObject)
     {
         ArgumentNullException.ThrowIfNull(w);
