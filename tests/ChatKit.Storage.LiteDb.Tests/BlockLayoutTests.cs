@@ -124,6 +124,41 @@ public sealed class BlockLayoutTests : IDisposable
         Assert.Equal(Enumerable.Range(_sent - 99, 100).Select(s => (long)s), page.Entries.Select(e => e.Seq));
     }
 
+    [Fact]
+    public async Task A_channel_document_is_written_when_the_channel_is_created_and_its_last_seq_comes_from_the_newest_block()
+    {
+        using (LiteDbChatDatabase db = OpenDatabase())
+        {
+            LiteDbMessageStore store = TempDatabase.MessageStore(db);
+            await SendAsync(store, 3);
+            await store.MaterializeAsync();
+            await SendAsync(store, 2);
+            await store.MaterializeAsync();
+
+            // Written once, with the message that created the channel; the four after it did not rewrite it.
+            BsonDocument doc = db.Read(() => db.Db.GetCollection(LiteDbCollections.Channels).FindById(Channel));
+            Assert.Equal(3, doc["s"].AsInt64);
+            ChatChannel channel = Assert.IsType<ChatChannel>(await store.GetChannelAsync(Channel));
+            Assert.Equal(5, channel.LastSeq);
+            Assert.Equal(T0.AddMilliseconds(5), channel.LastActivityAt);
+        }
+
+        using (LiteDbChatDatabase db = OpenDatabase())
+        {
+            LiteDbMessageStore store = TempDatabase.MessageStore(db);
+            Assert.Equal(5, (await store.GetChannelAsync(Channel))!.LastSeq);
+            ChannelSummary summary = Assert.Single(await store.GetUserChannelsAsync("bob"));
+            Assert.Equal(5, summary.Channel.LastSeq);
+            Assert.Equal("m5", summary.LastMessage!.Body);
+
+            // The next message continues the sequence instead of reusing a channelSeq.
+            await SendAsync(store, 1);
+            await store.MaterializeAsync();
+            Assert.Equal(6, (await store.GetChannelAsync(Channel))!.LastSeq);
+            await AssertEverythingReadsAsync(store, deleted: []);
+        }
+    }
+
     private LiteDbChatDatabase OpenDatabase() =>
         _file.OpenDatabase(o => o.MaterializeInterval = TimeSpan.FromHours(1));
 

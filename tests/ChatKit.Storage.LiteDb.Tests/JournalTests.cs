@@ -128,14 +128,14 @@ public sealed class JournalTests : IDisposable
     }
 
     [Fact]
-    public async Task Files_of_layout_versions_2_and_3_are_upgraded_and_one_of_version_1_refused()
+    public async Task Files_of_layout_versions_2_to_4_are_upgraded_and_one_of_version_1_refused()
     {
         using (LiteDbChatDatabase db = _file.OpenDatabase())
         {
             await Send(TempDatabase.MessageStore(db), "a");
         }
 
-        foreach (int version in new[] { 2, 3 })
+        foreach (int version in new[] { 2, 3, 4 })
         {
             SetSchemaVersion(version);
             using LiteDbChatDatabase db = _file.OpenDatabase();

@@ -34,7 +34,7 @@ namespace ChatKit.Storage.LiteDb.Internal;
 internal sealed class LiteDbChatDatabase : IDisposable
 {
     /// <summary>The version of the document layout this code writes; a file with a newer one is refused.</summary>
-    public const int SchemaVersion = 4;
+    public const int SchemaVersion = 5;
 
     /// <summary>The oldest layout this code opens and upgrades in place (every one from it up to <see cref="SchemaVersion"/>).</summary>
     private const int UpgradableSchemaVersion = 2;
@@ -419,8 +419,10 @@ internal sealed class LiteDbChatDatabase : IDisposable
             {
                 // Version 2 kept the journal in a collection, which is still replayed; version 3 added the journal
                 // file; version 4 lets history and inbox blocks start anywhere (3 started them at multiples of the
-                // block size, which 4 reads as it is). An older ChatKit would misread what this one writes: mark the
-                // file so that it refuses it.
+                // block size, which 4 reads as it is); version 5 stops rewriting a channel's document for every
+                // message (its last channelSeq and activity come from the newest history block when newer, which
+                // earlier documents, always current, never are). An older ChatKit would misread what this one
+                // writes (it would reuse channelSeqs): mark the file so that it refuses it.
                 schema["v"] = SchemaVersion;
                 meta.Update(schema);
             }

@@ -7,8 +7,9 @@ namespace ChatKit.Storage.LiteDb.Internal;
 /// </summary>
 internal static class LiteDbCollections
 {
-    /// <summary><c>_id</c> = channel id; kind, name, owner, members in join order, created at, last <c>channelSeq</c>
-    /// and activity.</summary>
+    /// <summary><c>_id</c> = channel id; kind, name, owner, members in join order, created at, and the last
+    /// <c>channelSeq</c> and activity as of the channel's last change of those (written when it is created or its
+    /// members change, not for every message: the newest history block has the current ones).</summary>
     public const string Channels = "channels";
 
     /// <summary><c>_id</c> = <c>CHANNEL|SEQ</c>: a block of up to 64 consecutive messages from <c>SEQ</c> on, and its

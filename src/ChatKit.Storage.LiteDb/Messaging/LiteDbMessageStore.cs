@@ -246,8 +246,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             }
         }
 
-        BsonDocument? doc = _database.Read(() => Channels.FindById(channelId));
-        return doc is null ? null : Channel(doc);
+        return _database.Read(() => Channels.FindById(channelId) is BsonDocument doc ? Channel(doc, NewestBlock(Messages, channelId)) : null);
     }
 
     /// <summary>
@@ -538,6 +537,13 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         return block is not null && BlockStart(block) + block[BlockCount].AsInt32 > seq ? block : null;
     }
 
+    /// <summary>The newest block of <paramref name="prefix"/>, without the checkpoint gate (as <see cref="BlockAt"/>).</summary>
+    private static BsonDocument? NewestBlock(ILiteCollection<BsonDocument> collection, string prefix) => collection.Query()
+        .Where(LiteDbKeys.IdBetween(LiteDbKeys.RangeStart(prefix), LiteDbKeys.RangeEnd(prefix)))
+        .OrderByDescending("_id")
+        .Limit(1)
+        .FirstOrDefault();
+
     /// <summary>The position of a block's first entry (its key).</summary>
     private static long BlockStart(BsonDocument block) => LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
 
@@ -816,7 +822,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
         channel.LastSeq = message.ChannelSeq;
         channel.LastActivityAt = message.SentAt;
-        _batch.AddMessage(channel.Snapshot(), message);
+        _batch.AddMessage(channel.Snapshot(), message, creates: createsDirect is not null);
 
         string dedupeKey = LiteDbKeys.Join(message.From, message.ChannelId, message.ClientMsgId);
         _batch.AddDedupe(dedupeKey, new DedupeRow(message.ChannelSeq, message.SentAt));
@@ -841,6 +847,13 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         return appended;
     }
 
+    private void Redefine(ChannelState channel)
+    {
+        PendingChannel pending = _batch.Channel(channel.Id);
+        pending.Snapshot = channel.Snapshot();
+        pending.Redefined = true;
+    }
+
     private List<AppendedEntry> ApplyGroup(string channelId, string name, string owner, string[] members, DateTimeOffset at)
     {
         if (!_replaying)
@@ -850,7 +863,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
         var channel = new ChannelState(channelId, ChannelKind.Group, name, owner, members, at);
         _channels[channelId] = channel;
-        _batch.Channel(channelId).Snapshot = channel.Snapshot();
+        Redefine(channel);
         var appended = new List<AppendedEntry>(members.Length);
         foreach (string member in members)
         {
@@ -894,7 +907,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             channel.Owner = channel.Members[0];
         }
 
-        _batch.Channel(channelId).Snapshot = channel.Snapshot();
+        Redefine(channel);
         string[] recipients = add ? channel.Members : [.. channel.Members, .. changed];
         var appended = new List<AppendedEntry>(recipients.Length * changed.Length);
         foreach (string user in changed)
@@ -1200,7 +1213,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         {
             foreach (BsonDocument newest in Messages.Query().OrderByDescending("$.t").Limit(1).ToList())
             {
-                _latestWrite = FromMs(newest["t"]);
+                _latestWrite = FromMs(newest[BlockTime]);
             }
         }
 
@@ -1504,7 +1517,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
                 long firstSeq = pending.Messages[0].ChannelSeq;
                 AppendBlocks(Messages, _historyTails, channelId, firstSeq, encoded.WrittenSpan, ends, MessageBlockSize,
-                    (block, last) => block["t"] = Ms(pending.Messages[last].SentAt));
+                    (block, last) => block[BlockTime] = Ms(pending.Messages[last].SentAt));
             }
 
             if (pending.Deleted is not null)
@@ -1531,9 +1544,9 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
                 Tombstone(channelId, block, inBlock, encoded);
             }
 
-            if (pending.Snapshot is not null)
+            if (pending.Redefined)
             {
-                Channels.Upsert(Channel(pending.Snapshot));
+                Channels.Upsert(Channel(pending.Snapshot!));
             }
         }
 

@@ -38,10 +38,12 @@ internal sealed class PendingState
         return pending;
     }
 
-    public void AddMessage(ChatChannel snapshot, ChatMessage message)
+    /// <summary>Adds a new message; <paramref name="creates"/> when it creates its (direct) channel.</summary>
+    public void AddMessage(ChatChannel snapshot, ChatMessage message, bool creates)
     {
         PendingChannel pending = Channel(snapshot.Id);
         pending.Snapshot = snapshot;
+        pending.Redefined |= creates;
         pending.Messages.Add(message);
         Items++;
     }
@@ -91,6 +93,7 @@ internal sealed class PendingState
         {
             PendingChannel target = Channel(id);
             target.Snapshot = change.Snapshot ?? target.Snapshot;
+            target.Redefined |= change.Redefined;
             target.Messages.AddRange(change.Messages);
             if (change.Deleted is not null)
             {
@@ -145,6 +148,13 @@ internal sealed class PendingChannel
 {
     /// <summary>The channel after the changes; <see langword="null"/> when only messages were deleted.</summary>
     public ChatChannel? Snapshot { get; set; }
+
+    /// <summary>
+    /// The channel is new or its kind, name, owner or members changed: its document is written when the changes are
+    /// folded into the file. A message alone changes only the last <c>channelSeq</c> and activity, which the file
+    /// keeps in the channel's newest history block (see <see cref="LiteDbDocuments.Channel(LiteDB.BsonDocument, LiteDB.BsonDocument?)"/>).
+    /// </summary>
+    public bool Redefined { get; set; }
 
     /// <summary>New messages, consecutive <c>channelSeq</c> after the file's last.</summary>
     public List<ChatMessage> Messages { get; } = [];
