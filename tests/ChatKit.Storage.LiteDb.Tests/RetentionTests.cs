@@ -2,6 +2,7 @@ using ChatKit.Messaging;
 using ChatKit.Storage.LiteDb.Internal;
 using ChatKit.Storage.LiteDb.Messaging;
 using ChatKit.Sync;
+using LiteDB;
 using Xunit.Abstractions;
 
 namespace ChatKit.Storage.LiteDb.Tests;
@@ -128,6 +129,50 @@ public sealed class RetentionTests(ITestOutputHelper output) : IDisposable
 
         MessageDraft Draft(string clientMsgId, DateTimeOffset at) =>
             new(++_id, "d:alice:bob", ("alice", "bob"), "alice", "d", "x", null, clientMsgId, at);
+    }
+
+    [Fact]
+    public async Task After_a_restart_the_dedupe_window_covers_a_channel_whose_document_lags_its_newest_message()
+    {
+        // A channel's document is not rewritten for every message: its activity time may lag by up to an hour, and
+        // the filter is rebuilt from the channels the activity index says may hold a message of the window.
+        DateTimeOffset day2 = T0.AddDays(2);
+        DateTimeOffset lagging = day2 + LiteDbMessageStore.ChannelActivitySlack - TimeSpan.FromMinutes(10);
+        DateTimeOffset latest = lagging + new ChatKitOptions().DedupeWindow - TimeSpan.FromMinutes(30);
+        using (LiteDbChatDatabase db = _file.OpenDatabase())
+        {
+            LiteDbMessageStore store = TempDatabase.MessageStore(db);
+            foreach ((string clientMsgId, DateTimeOffset at) in new[] { ("a1", T0), ("a2", day2), ("a3", lagging) })
+            {
+                Assert.Equal(CommitStatus.Committed, (await store.CommitAsync(Draft("d:alice:bob", ("alice", "bob"), clientMsgId, at))).Status);
+                await store.MaterializeAsync();
+            }
+
+            Assert.Equal(CommitStatus.Committed, (await store.CommitAsync(Draft("d:carol:dave", ("carol", "dave"), "c1", latest))).Status);
+            await store.MaterializeAsync();
+
+            // What the test is about: the channel's document says day 2, before the window that the newest message sets.
+            BsonDocument doc = db.Read(() => db.Db.GetCollection(LiteDbCollections.Channels).FindById("d:alice:bob"));
+            Assert.Equal(day2.ToUnixTimeMilliseconds(), doc["a"].AsInt64);
+            Assert.True(day2 < latest - new ChatKitOptions().DedupeWindow);
+        }
+
+        using (LiteDbChatDatabase db = _file.OpenDatabase())
+        {
+            LiteDbMessageStore store = TempDatabase.MessageStore(db);
+            CommitResult retried = await store.CommitAsync(Draft("d:alice:bob", ("alice", "bob"), "a3", latest.AddMinutes(1)));
+            Assert.Equal(CommitStatus.Duplicate, retried.Status);
+            Assert.Equal(3, retried.Message!.ChannelSeq);
+            Assert.Equal(CommitStatus.Duplicate, (await store.CommitAsync(Draft("d:carol:dave", ("carol", "dave"), "c1", latest.AddMinutes(1)))).Status);
+
+            // Older than the window: free again, and the sequence goes on after the newest block's.
+            CommitResult reused = await store.CommitAsync(Draft("d:alice:bob", ("alice", "bob"), "a2", latest.AddMinutes(1)));
+            Assert.Equal(CommitStatus.Committed, reused.Status);
+            Assert.Equal(4, reused.Message!.ChannelSeq);
+        }
+
+        MessageDraft Draft(string channelId, (string, string) pair, string clientMsgId, DateTimeOffset at) =>
+            new(++_id, channelId, pair, pair.Item1, "d", "x", null, clientMsgId, at);
     }
 
     [Fact]

@@ -421,8 +421,9 @@ internal sealed class LiteDbChatDatabase : IDisposable
                 // file; version 4 lets history and inbox blocks start anywhere (3 started them at multiples of the
                 // block size, which 4 reads as it is); version 5 stops rewriting a channel's document for every
                 // message (its last channelSeq and activity come from the newest history block when newer, which
-                // earlier documents, always current, never are). An older ChatKit would misread what this one
-                // writes (it would reuse channelSeqs): mark the file so that it refuses it.
+                // earlier documents, always current, never are) and indexes channels by activity instead of history
+                // blocks by time (below). An older ChatKit would misread what this one writes (it would reuse
+                // channelSeqs): mark the file so that it refuses it.
                 schema["v"] = SchemaVersion;
                 meta.Update(schema);
             }
@@ -445,8 +446,11 @@ internal sealed class LiteDbChatDatabase : IDisposable
                 db.GetCollection(collection).EnsureIndex("_id", "$._id", unique: true);
             }
 
-            // History blocks by their newest message's time: the dedupe filter is rebuilt from the last window only.
-            db.GetCollection(LiteDbCollections.Messages).EnsureIndex("t", "$.t");
+            // Channels by their document's activity time: the dedupe filter is rebuilt from the channels active in the
+            // last window only. Up to layout version 4 history blocks were indexed by time instead, which cost an
+            // index insert per block: a fifth of the index work of folding the journal in.
+            db.GetCollection(LiteDbCollections.Channels).EnsureIndex("a", "$.a");
+            db.GetCollection(LiteDbCollections.Messages).DropIndex("t");
         }
         catch (InvalidOperationException)
         {

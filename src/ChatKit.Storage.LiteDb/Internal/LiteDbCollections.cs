@@ -7,13 +7,13 @@ namespace ChatKit.Storage.LiteDb.Internal;
 /// </summary>
 internal static class LiteDbCollections
 {
-    /// <summary><c>_id</c> = channel id; kind, name, owner, members in join order, created at, and the last
-    /// <c>channelSeq</c> and activity as of the channel's last change of those (written when it is created or its
-    /// members change, not for every message: the newest history block has the current ones).</summary>
+    /// <summary><c>_id</c> = channel id; kind, name, owner, members in join order, created at, last <c>channelSeq</c>
+    /// and activity (indexed). Not rewritten for every message: the last <c>channelSeq</c> and activity may be older
+    /// than the newest history block's, the activity by at most an hour.</summary>
     public const string Channels = "channels";
 
     /// <summary><c>_id</c> = <c>CHANNEL|SEQ</c>: a block of up to 64 consecutive messages from <c>SEQ</c> on, and its
-    /// newest message's time (indexed). Deleted messages stay as small tombstones so that a <c>channelSeq</c> is never
+    /// newest message's time. Deleted messages stay as small tombstones so that a <c>channelSeq</c> is never
     /// reused and inbox entries that reference them still resolve. The history is also the dedupe index: every
     /// message keeps its sender and <c>clientMsgId</c>.</summary>
     public const string Messages = "messages";

@@ -18,7 +18,7 @@ internal static class LiteDbDocuments
     /// <summary>A block's entries, encoded by <see cref="BlockCodec"/>.</summary>
     public const string BlockData = "b";
 
-    /// <summary>A history block's newest message's time (Unix milliseconds, indexed).</summary>
+    /// <summary>A history block's newest message's time (Unix milliseconds).</summary>
     public const string BlockTime = "t";
 
     // --------------------------------------------------------------------------------------------- channels
@@ -48,10 +48,9 @@ internal static class LiteDbDocuments
     }
 
     /// <summary>
-    /// A channel from its document and its newest history block. The document is written when the channel is created
-    /// or its kind, name, owner or members change, not for every materialization that adds messages (that was one
-    /// document update per busy channel every two seconds, a fifth of what folding the journal in allocated under 1:1
-    /// load): its last <c>channelSeq</c> and activity are the newest block's when that is newer.
+    /// A channel from its document and its newest history block. The document is not rewritten for every message
+    /// (see <c>LiteDbMessageStore.DocumentDue</c>): its last <c>channelSeq</c> and activity are the newest block's
+    /// when that is newer.
     /// </summary>
     public static ChatChannel Channel(BsonDocument doc, BsonDocument? newestBlock)
     {
