@@ -206,7 +206,7 @@ internal static class Program
               --url http://127.0.0.1:PORT [--server-pid PID] measures a server that is already running.
 
         Scenarios: idle, direct, group10, group100, devices3, churn, storm, twonode.
-        Options: --users N  --groups N --group-size N  --body 100  --p99-ms 50  --step-seconds 4  --warmup S (run)  --warmup-max 60 (capacity)  --timeline CSV (last step: per 100 ms, deliveries and slowest)  --start-rate R
+        Options: --users N  --groups N --group-size N  --body 100  --p99-ms 50  --step-seconds 4  --warmup S (run)  --warmup-max 60  --warmup-min 0 (capacity)  --timeline CSV (last step: per 100 ms, deliveries and slowest)  --start-rate R
                  --max-rate R  --connections 10000 --per-worker 5000 --quiet 10 (idle)  --churners 1000 --watchers 20
                  --hold 1 (churn)  --devices 2000 --backlog 100 (storm)  --server-cpus 0 --generator-cpus 1 --no-pin --nice N
                  --signalr-user-delivery user|group  --storage InMemory --chatkit-arg=--ChatKit:Key=Value (repeatable)  --out PATH  --no-build

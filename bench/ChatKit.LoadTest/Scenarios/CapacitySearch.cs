@@ -25,7 +25,7 @@ internal static class CapacitySearch
         {
             StepResult result = await step(rate, WarmupStepSeconds, "warmup").ConfigureAwait(false);
             double cpu = result.ServerCpuMicrosPerDelivery;
-            if (cpu <= 0 || (spent > 0 && Math.Abs(cpu - previous) <= WarmupTolerance * previous))
+            if (cpu <= 0 || (spent > 0 && spent + WarmupStepSeconds >= options.WarmupMinSeconds && Math.Abs(cpu - previous) <= WarmupTolerance * previous))
             {
                 // Settled, or the server's CPU cannot be read (nothing to wait for).
                 return;

@@ -24,6 +24,12 @@ internal sealed class ScenarioOptions
     /// <summary>Capacity searches only: the longest warm-up, in seconds, while the server's CPU per delivery still changes.</summary>
     public double WarmupMaxSeconds { get; init; } = 60;
 
+    /// <summary>
+    /// Capacity searches only: the shortest warm-up, in seconds, however early the CPU per delivery agrees (a server
+    /// whose hot path is still in instrumented code can hold a steady, slow CPU per delivery for tens of seconds).
+    /// </summary>
+    public double WarmupMinSeconds { get; init; }
+
     /// <summary>A CSV file for the last step's latency over time (<see cref="Measure.LatencyTimeline"/>), or null.</summary>
     public string? TimelinePath { get; init; }
 
@@ -72,6 +78,7 @@ internal sealed class ScenarioOptions
             StepSeconds = cl.Get("step-seconds", 4.0),
             WarmupSeconds = cl.Get("warmup", 0.0),
             WarmupMaxSeconds = cl.Get("warmup-max", 60.0),
+            WarmupMinSeconds = cl.Get("warmup-min", 0.0),
             TimelinePath = cl.Get("timeline"),
             StartRate = cl.Get("start-rate", start),
             MaxRate = cl.Get("max-rate", 1_000_000.0),
