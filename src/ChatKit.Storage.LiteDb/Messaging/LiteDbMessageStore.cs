@@ -51,7 +51,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
     /// <summary>
     /// How far a channel document's activity time may fall behind its newest message before a materialization
-    /// rewrites the document (see <see cref="Materialize"/>): the bound that lets <see cref="LoadDedupeFilter"/> find
+    /// rewrites the document (see <see cref="DocumentDue"/>): the bound that lets <see cref="LoadDedupeFilter"/> find
     /// every channel with a message in the dedupe window through the channels' activity index.
     /// </summary>
     internal static readonly TimeSpan ChannelActivitySlack = TimeSpan.FromHours(1);
@@ -477,10 +477,10 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     private InboxBounds ReadFileInboxBounds(string user)
     {
         var bounds = new InboxBounds { Head = 0, First = 1 };
-        foreach (BsonDocument doc in Range(Inbox, LiteDbKeys.RangeStart(user), LiteDbKeys.RangeEnd(user), descending: true, 1))
+        if (_database.Read(() => NewestBlock(Inbox, user)) is BsonDocument newest)
         {
-            bounds.Head = LiteDbKeys.ParseSequenced(doc["_id"].AsString).Seq + doc[BlockCount].AsInt32 - 1;
-            bounds.First = doc["f"].AsInt64;
+            bounds.Head = BlockStart(newest) + newest[BlockCount].AsInt32 - 1;
+            bounds.First = newest["f"].AsInt64;
         }
 
         return bounds;
@@ -548,7 +548,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         return block is not null && BlockStart(block) + block[BlockCount].AsInt32 > seq ? block : null;
     }
 
-    /// <summary>The newest block of <paramref name="prefix"/>, without the checkpoint gate (as <see cref="BlockAt"/>).</summary>
+    /// <summary>The newest block of a channel's history or an inbox, without the checkpoint gate (as <see cref="BlockAt"/>).</summary>
     private static BsonDocument? NewestBlock(ILiteCollection<BsonDocument> collection, string prefix) => collection.Query()
         .Where(LiteDbKeys.IdBetween(LiteDbKeys.RangeStart(prefix), LiteDbKeys.RangeEnd(prefix)))
         .OrderByDescending("_id")
@@ -1249,10 +1249,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         long horizon = latest == long.MinValue ? long.MinValue : latest - window;
         foreach (string channelId in active)
         {
-            foreach (BsonDocument block in Messages.Query()
-                .Where(LiteDbKeys.IdBetween(LiteDbKeys.RangeStart(channelId), LiteDbKeys.RangeEnd(channelId)))
-                .OrderByDescending("_id")
-                .ToEnumerable())
+            foreach (BsonDocument block in Range(Messages, LiteDbKeys.RangeStart(channelId), LiteDbKeys.RangeEnd(channelId), descending: true, int.MaxValue))
             {
                 if (block[BlockTime].AsInt64 < horizon)
                 {

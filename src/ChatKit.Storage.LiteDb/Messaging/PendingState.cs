@@ -150,9 +150,8 @@ internal sealed class PendingChannel
     public ChatChannel? Snapshot { get; set; }
 
     /// <summary>
-    /// The channel is new or its kind, name, owner or members changed: its document is written when the changes are
-    /// folded into the file. A message alone changes only the last <c>channelSeq</c> and activity, which the file
-    /// keeps in the channel's newest history block (see <see cref="LiteDbDocuments.Channel(LiteDB.BsonDocument, LiteDB.BsonDocument?)"/>).
+    /// The channel is new or its kind, name, owner or members changed, so its document must be written when the
+    /// changes are folded into the file (a message alone need not: see <c>LiteDbMessageStore.DocumentDue</c>).
     /// </summary>
     public bool Redefined { get; set; }
 
