@@ -21,6 +21,12 @@ internal static class LiteDbDocuments
     /// <summary>A history block's newest message's time (Unix milliseconds).</summary>
     public const string BlockTime = "t";
 
+    /// <summary>The position of a block's first entry (its key).</summary>
+    public static long BlockStart(BsonDocument block) => LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
+
+    /// <summary>The position after a block's last entry.</summary>
+    public static long BlockEnd(BsonDocument block) => BlockStart(block) + block[BlockCount].AsInt32;
+
     // --------------------------------------------------------------------------------------------- channels
 
     public static BsonDocument Channel(ChatChannel channel)
@@ -65,7 +71,7 @@ internal static class LiteDbDocuments
         long activity = doc["a"].AsInt64;
         if (newestBlock is not null)
         {
-            lastSeq = Math.Max(lastSeq, LiteDbKeys.ParseSequenced(newestBlock["_id"].AsString).Seq + newestBlock[BlockCount].AsInt32 - 1);
+            lastSeq = Math.Max(lastSeq, BlockEnd(newestBlock) - 1);
             activity = Math.Max(activity, newestBlock[BlockTime].AsInt64);
         }
 

@@ -479,7 +479,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         var bounds = new InboxBounds { Head = 0, First = 1 };
         if (_database.Read(() => NewestBlock(Inbox, user)) is BsonDocument newest)
         {
-            bounds.Head = BlockStart(newest) + newest[BlockCount].AsInt32 - 1;
+            bounds.Head = BlockEnd(newest) - 1;
             bounds.First = newest["f"].AsInt64;
         }
 
@@ -545,7 +545,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             .OrderByDescending("_id")
             .Limit(1)
             .FirstOrDefault();
-        return block is not null && BlockStart(block) + block[BlockCount].AsInt32 > seq ? block : null;
+        return block is not null && BlockEnd(block) > seq ? block : null;
     }
 
     /// <summary>The newest block of a channel's history or an inbox, without the checkpoint gate (as <see cref="BlockAt"/>).</summary>
@@ -554,9 +554,6 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         .OrderByDescending("_id")
         .Limit(1)
         .FirstOrDefault();
-
-    /// <summary>The position of a block's first entry (its key).</summary>
-    private static long BlockStart(BsonDocument block) => LiteDbKeys.ParseSequenced(block["_id"].AsString).Seq;
 
     /// <summary>Resolves inbox message references, keeping the last history block it read (pages hit few blocks).</summary>
     private sealed class MessageResolver(LiteDbMessageStore store)
@@ -1570,7 +1567,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
                     {
                         Tombstone(channelId, block, inBlock, encoded);
                         block = BlockAt(Messages, channelId, seq, MessageBlockSize);
-                        blockEnd = block is null ? seq + 1 : BlockStart(block) + block[BlockCount].AsInt32;
+                        blockEnd = block is null ? seq + 1 : BlockEnd(block);
                     }
 
                     if (block is not null)
@@ -1747,9 +1744,9 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         BsonDocument tail = (cached ? collection.FindById(LiteDbKeys.Sequenced(prefix, known.Start)) : BlockAt(collection, prefix, firstSeq - 1, blockSize))
             ?? throw new InvalidDataException($"The block of {prefix}#{firstSeq - 1} is not in the file; the file is inconsistent.");
         int count = tail[BlockCount].AsInt32;
-        if (BlockStart(tail) + count != firstSeq)
+        if (BlockEnd(tail) != firstSeq)
         {
-            throw new InvalidDataException($"The block of {prefix}#{firstSeq - 1} ends at #{BlockStart(tail) + count - 1}; the file is inconsistent.");
+            throw new InvalidDataException($"The block of {prefix}#{firstSeq - 1} ends at #{BlockEnd(tail) - 1}; the file is inconsistent.");
         }
 
         return count < small ? tail : null;
