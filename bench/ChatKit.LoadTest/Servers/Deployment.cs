@@ -100,6 +100,11 @@ internal sealed class Deployment : IAsyncDisposable
             // it sleeps, which on the server's one pinned core burns the time the next socket event needs; on this
             // machine it added about a quarter to ChatKit's CPU per delivery at a fixed rate (docs/benchmarks.md).
             ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
+
+            // Every .NET server alike: code without ready-to-run images is compiled optimized at its first call. The
+            // sample server sets this itself; on one core, tiering kept a LiteDB node in unoptimized code for 40 s
+            // and more under load (docs/configuration.md, "Tiered compilation on a one-CPU node").
+            ["DOTNET_TC_QuickJit"] = "0",
         };
         switch (target)
         {

@@ -682,7 +682,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
         var message = new ChatMessage(draft.Id, draft.ChannelId, (channel?.LastSeq ?? 0) + 1, draft.From, draft.Device,
             draft.Body, draft.MetaJson, draft.ClientMsgId, draft.SentAt);
-        return new CommitResult(CommitStatus.Committed, message, ApplyMessage(message, createsDirect));
+        return new CommitResult(CommitStatus.Committed, message, ApplyMessage(message, createsDirect, dedupeKey));
     }
 
     /// <summary>A message by position as the writer sees it: the running batch included.</summary>
@@ -804,7 +804,11 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
     // ----------------------------------------------------------------------------------------------- effects
 
-    private AppendedEntry[] ApplyMessage(ChatMessage message, (string Low, string High)? createsDirect)
+    /// <summary>Applies a committed message: its journal record (unless replaying), pending history, dedupe key and inbox entries.</summary>
+    /// <param name="message">The message, with its <c>channelSeq</c>.</param>
+    /// <param name="createsDirect">The members of the direct channel it creates, if it creates one.</param>
+    /// <param name="dedupeKey">The message's <c>FROM|CHANNEL|CLIENTMSGID</c> key, which the caller has built already.</param>
+    private AppendedEntry[] ApplyMessage(ChatMessage message, (string Low, string High)? createsDirect, string dedupeKey)
     {
         if (!_replaying)
         {
@@ -832,7 +836,6 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         channel.LastActivityAt = message.SentAt;
         _batch.AddMessage(channel.Snapshot(), message, creates: createsDirect is not null);
 
-        string dedupeKey = LiteDbKeys.Join(message.From, message.ChannelId, message.ClientMsgId);
         _batch.AddDedupe(dedupeKey, new DedupeRow(message.ChannelSeq, message.SentAt));
         if (message.SentAt > _latestWrite)
         {
@@ -965,7 +968,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             {
                 case JournalCodec.Message:
                     (ChatMessage message, (string, string)? createsDirect) = JournalCodec.ReadMessage(data, ref offset);
-                    ApplyMessage(message, createsDirect);
+                    ApplyMessage(message, createsDirect, LiteDbKeys.Join(message.From, message.ChannelId, message.ClientMsgId));
                     break;
                 case JournalCodec.Group:
                     (string groupId, string name, string owner, string[] members, DateTimeOffset createdAt) = JournalCodec.ReadGroup(data, ref offset);
