@@ -540,17 +540,17 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     /// </summary>
     private static BsonDocument? BlockAt(ILiteCollection<BsonDocument> collection, string prefix, long seq, int blockSize)
     {
-        BsonDocument? block = collection.Query()
-            .Where(LiteDbKeys.IdBetween(LiteDbKeys.Sequenced(prefix, Math.Max(0, seq - blockSize + 1)), LiteDbKeys.Sequenced(prefix, seq)))
-            .OrderByDescending("_id")
-            .Limit(1)
-            .FirstOrDefault();
+        BsonDocument? block = LastBlockBetween(collection, LiteDbKeys.Sequenced(prefix, Math.Max(0, seq - blockSize + 1)), LiteDbKeys.Sequenced(prefix, seq));
         return block is not null && BlockEnd(block) > seq ? block : null;
     }
 
     /// <summary>The newest block of a channel's history or an inbox, without the checkpoint gate (as <see cref="BlockAt"/>).</summary>
-    private static BsonDocument? NewestBlock(ILiteCollection<BsonDocument> collection, string prefix) => collection.Query()
-        .Where(LiteDbKeys.IdBetween(LiteDbKeys.RangeStart(prefix), LiteDbKeys.RangeEnd(prefix)))
+    private static BsonDocument? NewestBlock(ILiteCollection<BsonDocument> collection, string prefix) =>
+        LastBlockBetween(collection, LiteDbKeys.RangeStart(prefix), LiteDbKeys.RangeEnd(prefix));
+
+    /// <summary>The block with the largest key between two keys (inclusive), without the checkpoint gate.</summary>
+    private static BsonDocument? LastBlockBetween(ILiteCollection<BsonDocument> collection, string from, string to) => collection.Query()
+        .Where(LiteDbKeys.IdBetween(from, to))
         .OrderByDescending("_id")
         .Limit(1)
         .FirstOrDefault();
@@ -1225,7 +1225,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         long latest = _latestWrite == DateTimeOffset.MinValue ? long.MinValue : Ms(_latestWrite);
         long window = (long)_options.DedupeWindow.TotalMilliseconds;
         long slack = (long)ChannelActivitySlack.TotalMilliseconds;
-        var active = new List<string>();
+        var active = new List<(string ChannelId, long NewestAt)>();
         foreach (BsonDocument channel in Channels.Query().OrderByDescending("$.a").ToEnumerable())
         {
             if (latest != long.MinValue && channel["a"].AsInt64 + slack < latest - window)
@@ -1236,8 +1236,9 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             string channelId = channel["_id"].AsString;
             if (NewestBlock(Messages, channelId) is BsonDocument newest)
             {
-                latest = Math.Max(latest, newest[BlockTime].AsInt64);
-                active.Add(channelId);
+                long newestAt = newest[BlockTime].AsInt64;
+                latest = Math.Max(latest, newestAt);
+                active.Add((channelId, newestAt));
             }
         }
 
@@ -1247,8 +1248,14 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         }
 
         long horizon = latest == long.MinValue ? long.MinValue : latest - window;
-        foreach (string channelId in active)
+        foreach ((string channelId, long newestAt) in active)
         {
+            // A channel whose newest block is older than the window has nothing to read (its newest block was read above).
+            if (newestAt < horizon)
+            {
+                continue;
+            }
+
             foreach (BsonDocument block in Range(Messages, LiteDbKeys.RangeStart(channelId), LiteDbKeys.RangeEnd(channelId), descending: true, int.MaxValue))
             {
                 if (block[BlockTime].AsInt64 < horizon)
