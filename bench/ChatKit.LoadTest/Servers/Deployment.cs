@@ -106,6 +106,14 @@ internal sealed class Deployment : IAsyncDisposable
             // and more under load (docs/configuration.md, "Tiered compilation on a one-CPU node").
             ["DOTNET_TC_QuickJit"] = "0",
         };
+
+        // Every .NET server alike: on one CPU, one thread-pool worker. The sample server sets this itself; a second
+        // worker there only wakes to find the work taken (docs/configuration.md, "One thread-pool worker on a one-CPU node").
+        if (options.ServerCpuCount == 1)
+        {
+            dotnetEnv["DOTNET_ThreadPool_ForceMaxWorkerThreads"] = "1";
+        }
+
         switch (target)
         {
             case Target.ChatKit or Target.ChatKitLiteDb:

@@ -6,6 +6,12 @@ internal sealed class LaunchOptions
     /// <summary>taskset CPU list for servers (and Redis); null = not pinned.</summary>
     public string? ServerCpus { get; init; } = "0";
 
+    /// <summary>How many CPUs <see cref="ServerCpus"/> names (<c>0</c>, <c>0,2</c>, <c>0-3</c>); null when not pinned.</summary>
+    public int? ServerCpuCount => ServerCpus?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Sum(static part => part.Split('-') is [var first, var last]
+            ? int.Parse(last, System.Globalization.CultureInfo.InvariantCulture) - int.Parse(first, System.Globalization.CultureInfo.InvariantCulture) + 1
+            : 1);
+
     /// <summary>ChatKit storage for one node (<c>--ChatKit:Storage=</c>).</summary>
     public string ChatKitStorage { get; init; } = "InMemory";
 
