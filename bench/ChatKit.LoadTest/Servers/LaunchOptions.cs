@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ChatKit.LoadTest.Servers;
 
 /// <summary>How servers are started: which CPUs, extra arguments, or an already running server.</summary>
@@ -8,9 +10,7 @@ internal sealed class LaunchOptions
 
     /// <summary>How many CPUs <see cref="ServerCpus"/> names (<c>0</c>, <c>0,2</c>, <c>0-3</c>); null when not pinned.</summary>
     public int? ServerCpuCount => ServerCpus?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-        .Sum(static part => part.Split('-') is [var first, var last]
-            ? int.Parse(last, System.Globalization.CultureInfo.InvariantCulture) - int.Parse(first, System.Globalization.CultureInfo.InvariantCulture) + 1
-            : 1);
+        .Sum(static part => part.Split('-') is [var first, var last] ? Cpu(last) - Cpu(first) + 1 : 1);
 
     /// <summary>ChatKit storage for one node (<c>--ChatKit:Storage=</c>).</summary>
     public string ChatKitStorage { get; init; } = "InMemory";
@@ -36,4 +36,6 @@ internal sealed class LaunchOptions
 
     /// <summary>nice value for servers and Redis (negative = higher priority than other work on the machine); null = unchanged.</summary>
     public int? Nice { get; init; }
+
+    private static int Cpu(string number) => int.Parse(number, NumberStyles.Integer, CultureInfo.InvariantCulture);
 }
