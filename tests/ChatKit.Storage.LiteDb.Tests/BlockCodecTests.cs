@@ -50,39 +50,126 @@ public sealed class BlockCodecTests
             InboxItem.ForRead("d:alice:bob", 9, At.AddSeconds(1)),
             InboxItem.ForMember("g-3", "zoë", added: true, "alice", At.AddSeconds(2)),
             InboxItem.ForMember("g-3", "zoë", added: false, "zoë", At.AddSeconds(3)),
+            InboxItem.ForRead("d:alice:bob", 9, At.AddSeconds(-5)),
+            InboxItem.ForMessage(message),
         ];
         var writer = new ArrayBufferWriter<byte>();
+        var written = default(InboxLink);
         foreach (InboxItem item in items)
         {
-            BlockCodec.WriteInboxEntry(writer, item);
+            BlockCodec.WriteInboxEntry(writer, item, ref written);
         }
 
-        int offset = 0;
-        int skipped = 0;
-        foreach (InboxItem expected in items)
+        AssertReads(writer.WrittenSpan, items, message);
+    }
+
+    [Fact]
+    public void An_entry_in_the_same_channel_as_the_one_before_it_takes_a_few_bytes()
+    {
+        string channel = "d:" + Guid.NewGuid() + ":" + Guid.NewGuid();
+        var writer = new ArrayBufferWriter<byte>();
+        var previous = default(InboxLink);
+        BlockCodec.WriteInboxEntry(writer, InboxItem.ForMessage(new ChatMessage(1, channel, 300, "a", "d", "x", null, "c", At)), ref previous);
+        int first = writer.WrittenCount;
+        BlockCodec.WriteInboxEntry(writer, InboxItem.ForMessage(new ChatMessage(2, channel, 301, "b", "d", "y", null, "c", At.AddMilliseconds(40))), ref previous);
+
+        Assert.True(first > channel.Length, $"the first entry of a run holds its channel ({first} bytes)");
+        Assert.Equal(4, writer.WrittenCount - first); // head, created-at difference (one byte), channelSeq (two)
+    }
+
+    [Fact]
+    public void Runs_appended_to_a_block_read_as_one_block()
+    {
+        // A materialization appends a run to a block's newest entries: its first entry stands alone, and the block
+        // still reads front to back with one link.
+        var message = new ChatMessage(7, "g-1", 3, "a", "d", "hi", null, "m", At);
+        InboxItem[] first = [InboxItem.ForMessage(message), InboxItem.ForRead("g-1", 3, At.AddSeconds(1))];
+        InboxItem[] second = [InboxItem.ForRead("g-1", 3, At.AddSeconds(9)), InboxItem.ForMember("g-1", "b", added: true, "a", At.AddSeconds(10))];
+        var writer = new ArrayBufferWriter<byte>();
+        foreach (InboxItem[] run in new[] { first, second })
         {
-            InboxItem read = BlockCodec.ReadInboxEntry(writer.WrittenSpan, ref offset,
-                (channel, seq) => channel == message.ChannelId && seq == message.ChannelSeq ? message : null);
-            Assert.Equal(expected.Kind, read.Kind);
-            Assert.Equal(expected.ChannelId, read.ChannelId);
-            Assert.Equal(expected.CreatedAt, read.CreatedAt);
-            Assert.Same(expected.Message, read.Message);
-            Assert.Equal(expected.UpTo, read.UpTo);
-            Assert.Equal(expected.User, read.User);
-            Assert.Equal(expected.Added, read.Added);
-            Assert.Equal(expected.By, read.By);
-            Assert.Equal(expected.CreatedAt, BlockCodec.SkipInboxEntry(writer.WrittenSpan, ref skipped));
-            Assert.Equal(offset, skipped);
+            var previous = default(InboxLink);
+            foreach (InboxItem item in run)
+            {
+                BlockCodec.WriteInboxEntry(writer, item, ref previous);
+            }
         }
+
+        AssertReads(writer.WrittenSpan, [.. first, .. second], message);
+    }
+
+    [Fact]
+    public void Entries_written_by_layout_version_5_read_unchanged()
+    {
+        // Up to version 5 every entry stood alone: kind, channel, created-at (Unix ms), then its fields.
+        var writer = new ArrayBufferWriter<byte>();
+        foreach ((byte kind, string channel, DateTimeOffset at, long upTo) in new[] { ((byte)1, "g-1", At, 4L), ((byte)1, "g-1", At.AddSeconds(1), 5L) })
+        {
+            writer.Write([kind]);
+            BlockCodec.WriteString(writer, channel);
+            BlockCodec.WriteVarint(writer, (ulong)at.ToUnixTimeMilliseconds());
+            BlockCodec.WriteVarint(writer, (ulong)upTo);
+        }
+
+        AssertReads(writer.WrittenSpan, [InboxItem.ForRead("g-1", 4, At), InboxItem.ForRead("g-1", 5, At.AddSeconds(1))], null);
+    }
+
+    [Fact]
+    public void An_entry_that_refers_back_at_the_start_of_a_block_is_reported_as_corrupt()
+    {
+        var writer = new ArrayBufferWriter<byte>();
+        var previous = default(InboxLink);
+        BlockCodec.WriteInboxEntry(writer, InboxItem.ForRead("g-1", 1, At), ref previous);
+        BlockCodec.WriteInboxEntry(writer, InboxItem.ForRead("g-1", 2, At), ref previous);
+        byte[] secondAlone = writer.WrittenSpan[BlockLength(writer.WrittenSpan)..].ToArray();
+
+        int offset = 0;
+        var link = default(InboxLink);
+        Assert.Throws<InvalidDataException>(() => BlockCodec.SkipInboxEntry(secondAlone, ref offset, ref link));
     }
 
     [Fact]
     public void An_entry_that_references_a_message_not_in_the_file_is_reported()
     {
         var writer = new ArrayBufferWriter<byte>();
-        BlockCodec.WriteInboxEntry(writer, InboxItem.ForMessage(new ChatMessage(1, "g-1", 5, "a", "d", "x", null, "c", At)));
+        var previous = default(InboxLink);
+        BlockCodec.WriteInboxEntry(writer, InboxItem.ForMessage(new ChatMessage(1, "g-1", 5, "a", "d", "x", null, "c", At)), ref previous);
         int offset = 0;
-        Assert.Throws<InvalidDataException>(() => BlockCodec.ReadInboxEntry(writer.WrittenSpan, ref offset, (_, _) => null));
+        var link = default(InboxLink);
+        Assert.Throws<InvalidDataException>(() => BlockCodec.ReadInboxEntry(writer.WrittenSpan, ref offset, ref link, (_, _) => null));
+    }
+
+    private static int BlockLength(ReadOnlySpan<byte> data)
+    {
+        int offset = 0;
+        var link = default(InboxLink);
+        BlockCodec.SkipInboxEntry(data, ref offset, ref link);
+        return offset;
+    }
+
+    private static void AssertReads(ReadOnlySpan<byte> data, InboxItem[] items, ChatMessage? message)
+    {
+        int offset = 0;
+        int skipped = 0;
+        var read = default(InboxLink);
+        var skip = default(InboxLink);
+        foreach (InboxItem expected in items)
+        {
+            InboxItem item = BlockCodec.ReadInboxEntry(data, ref offset, ref read,
+                (channel, seq) => channel == message?.ChannelId && seq == message.ChannelSeq ? message : null);
+            Assert.Equal(expected.Kind, item.Kind);
+            Assert.Equal(expected.ChannelId, item.ChannelId);
+            Assert.Equal(expected.CreatedAt, item.CreatedAt);
+            Assert.Same(expected.Message, item.Message);
+            Assert.Equal(expected.UpTo, item.UpTo);
+            Assert.Equal(expected.User, item.User);
+            Assert.Equal(expected.Added, item.Added);
+            Assert.Equal(expected.By, item.By);
+            Assert.Equal(expected.CreatedAt, BlockCodec.SkipInboxEntry(data, ref skipped, ref skip));
+            Assert.Equal(offset, skipped);
+        }
+
+        Assert.Equal(data.Length, offset);
     }
 }
 

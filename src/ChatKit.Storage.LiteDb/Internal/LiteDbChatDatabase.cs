@@ -34,7 +34,7 @@ namespace ChatKit.Storage.LiteDb.Internal;
 internal sealed class LiteDbChatDatabase : IDisposable
 {
     /// <summary>The version of the document layout this code writes; a file with a newer one is refused.</summary>
-    public const int SchemaVersion = 5;
+    public const int SchemaVersion = 6;
 
     /// <summary>The oldest layout this code opens and upgrades in place (every one from it up to <see cref="SchemaVersion"/>).</summary>
     private const int UpgradableSchemaVersion = 2;
@@ -422,8 +422,10 @@ internal sealed class LiteDbChatDatabase : IDisposable
                 // block size, which 4 reads as it is); version 5 stops rewriting a channel's document for every
                 // message (its last channelSeq and activity come from the newest history block when newer, which
                 // earlier documents, always current, never are) and indexes channels by activity instead of history
-                // blocks by time (below). An older ChatKit would misread what this one writes (it would reuse
-                // channelSeqs): mark the file so that it refuses it.
+                // blocks by time (below); version 6 lets an inbox entry refer back to the one before it in its block
+                // (its channel and created-at; earlier entries never do, so they read unchanged). An older ChatKit
+                // would misread what this one writes (it would reuse channelSeqs, or fail on an inbox entry): mark
+                // the file so that it refuses it.
                 schema["v"] = SchemaVersion;
                 meta.Update(schema);
             }

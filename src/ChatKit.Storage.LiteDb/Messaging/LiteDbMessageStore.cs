@@ -437,6 +437,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
             byte[] data = block[BlockData].AsBinary;
             int offset = 0;
+            var previous = default(InboxLink);
             for (int i = 0; i < count; i++)
             {
                 long seq = start + i;
@@ -447,11 +448,11 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
                 if (seq < fromSeq)
                 {
-                    BlockCodec.SkipInboxEntry(data, ref offset);
+                    BlockCodec.SkipInboxEntry(data, ref offset, ref previous);
                     continue;
                 }
 
-                into.Add(new InboxEntry(seq, BlockCodec.ReadInboxEntry(data, ref offset, resolver.Resolve)));
+                into.Add(new InboxEntry(seq, BlockCodec.ReadInboxEntry(data, ref offset, ref previous, resolver.Resolve)));
             }
         }
     }
@@ -1079,12 +1080,13 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
         byte[] data = block[BlockData].AsBinary;
         int offset = 0;
+        var previous = default(InboxLink);
         for (int i = 0; i < index; i++)
         {
-            BlockCodec.SkipInboxEntry(data, ref offset);
+            BlockCodec.SkipInboxEntry(data, ref offset, ref previous);
         }
 
-        return BlockCodec.SkipInboxEntry(data, ref offset);
+        return BlockCodec.SkipInboxEntry(data, ref offset, ref previous);
     }
 
     // ----------------------------------------------------------------------------------------------- writer caches
@@ -1547,22 +1549,20 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     private void Materialize(PendingState work)
     {
         var encoded = new ArrayBufferWriter<byte>(64 * 1024);
-        var ends = new List<int>();
         foreach ((string channelId, PendingChannel pending) in work.Channels)
         {
             if (pending.Messages.Count > 0)
             {
-                encoded.ResetWrittenCount();
-                ends.Clear();
-                foreach (ChatMessage message in pending.Messages)
-                {
-                    BlockCodec.WriteMessage(encoded, message, pending.Deleted?.Contains(message.ChannelSeq) == true);
-                    ends.Add(encoded.WrittenCount);
-                }
-
-                long firstSeq = pending.Messages[0].ChannelSeq;
-                AppendBlocks(Messages, _historyTails, channelId, firstSeq, encoded.WrittenSpan, ends, MessageBlockSize,
-                    (block, last) => block[BlockTime] = Ms(pending.Messages[last].SentAt));
+                AppendBlocks(Messages, _historyTails, channelId, pending.Messages[0].ChannelSeq, pending.Messages.Count, encoded,
+                    (writer, from, to) =>
+                    {
+                        for (int i = from; i < to; i++)
+                        {
+                            ChatMessage message = pending.Messages[i];
+                            BlockCodec.WriteMessage(writer, message, pending.Deleted?.Contains(message.ChannelSeq) == true);
+                        }
+                    },
+                    MessageBlockSize, (block, last) => block[BlockTime] = Ms(pending.Messages[last].SentAt));
             }
 
             if (pending.Deleted is not null)
@@ -1597,16 +1597,17 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
         foreach ((string user, PendingInbox pending) in work.Inboxes)
         {
-            encoded.ResetWrittenCount();
-            ends.Clear();
-            foreach (InboxEntry entry in pending.Entries)
-            {
-                BlockCodec.WriteInboxEntry(encoded, entry.Item);
-                ends.Add(encoded.WrittenCount);
-            }
-
             long first = pending.First;
-            AppendBlocks(Inbox, _inboxTails, user, pending.Entries[0].Seq, encoded.WrittenSpan, ends, InboxBlockSize, (block, _) => block["f"] = first);
+            AppendBlocks(Inbox, _inboxTails, user, pending.Entries[0].Seq, pending.Entries.Count, encoded,
+                (writer, from, to) =>
+                {
+                    var previous = default(InboxLink);
+                    for (int i = from; i < to; i++)
+                    {
+                        BlockCodec.WriteInboxEntry(writer, pending.Entries[i].Item, ref previous);
+                    }
+                },
+                InboxBlockSize, (block, _) => block["f"] = first);
 
             // Blocks that start a whole block's size below the first kept entry end below it: they go, found by key
             // alone. The newest block always stays (it holds the head, which retention keeps). A block that ends
@@ -1675,8 +1676,9 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     }
 
     /// <summary>
-    /// Appends encoded entries (<paramref name="data"/>, entry <c>i</c> ending at <c>ends[i]</c>), consecutive from
-    /// <paramref name="firstSeq"/>, to the blocks of <paramref name="prefix"/>. A block holds at most
+    /// Appends <paramref name="count"/> entries, consecutive from <paramref name="firstSeq"/>, to the blocks of
+    /// <paramref name="prefix"/>; <paramref name="encode"/> writes entries <c>[from, to)</c> as one run (see
+    /// <see cref="BlockCodec"/>: an inbox entry may refer back only within its run). A block holds at most
     /// <paramref name="blockSize"/> entries and is keyed at its first (<see cref="BlockAt"/>). The newest block is
     /// read and rewritten to take the first entries only while it holds fewer than <see cref="ExtendBlocksBelow"/>:
     /// extending the newest block whatever its size made every materialization of a busy node read and rewrite the
@@ -1687,35 +1689,38 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     /// <paramref name="decorate"/> sets a block's summary fields, given the index of its last new entry.
     /// </summary>
     private static void AppendBlocks(ILiteCollection<BsonDocument> collection, Dictionary<string, BlockTail> tails, string prefix, long firstSeq,
-        ReadOnlySpan<byte> data, List<int> ends, int blockSize, Action<BsonDocument, int> decorate)
+        int count, ArrayBufferWriter<byte> encoded, Action<ArrayBufferWriter<byte>, int, int> encode, int blockSize, Action<BsonDocument, int> decorate)
     {
         int next = 0;
         var last = new BlockTail(firstSeq, 0);
         if (SmallTail(collection, tails, prefix, firstSeq, blockSize) is BsonDocument tail)
         {
-            int count = tail[BlockCount].AsInt32;
-            int take = Math.Min(blockSize - count, ends.Count);
+            int held = tail[BlockCount].AsInt32;
+            int take = Math.Min(blockSize - held, count);
+            encoded.ResetWrittenCount();
+            encode(encoded, 0, take);
             byte[] old = tail[BlockData].AsBinary;
-            byte[] grown = new byte[old.Length + ends[take - 1]];
+            byte[] grown = new byte[old.Length + encoded.WrittenCount];
             old.CopyTo(grown, 0);
-            data[..ends[take - 1]].CopyTo(grown.AsSpan(old.Length));
+            encoded.WrittenSpan.CopyTo(grown.AsSpan(old.Length));
             tail[BlockData] = grown;
-            tail[BlockCount] = count + take;
+            tail[BlockCount] = held + take;
             next = take;
             decorate(tail, take - 1);
             collection.Update(tail);
-            last = new BlockTail(firstSeq - count, count + take);
+            last = new BlockTail(firstSeq - held, held + take);
         }
 
-        while (next < ends.Count)
+        while (next < count)
         {
-            int take = Math.Min(blockSize, ends.Count - next);
-            int from = next == 0 ? 0 : ends[next - 1];
+            int take = Math.Min(blockSize, count - next);
+            encoded.ResetWrittenCount();
+            encode(encoded, next, next + take);
             var block = new BsonDocument
             {
                 ["_id"] = LiteDbKeys.Sequenced(prefix, firstSeq + next),
                 [BlockCount] = take,
-                [BlockData] = data[from..ends[next + take - 1]].ToArray(),
+                [BlockData] = encoded.WrittenSpan.ToArray(),
             };
             decorate(block, next + take - 1);
             collection.Insert(block);
