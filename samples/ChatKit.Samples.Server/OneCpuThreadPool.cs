@@ -11,7 +11,7 @@ internal static class OneCpuThreadPool
     /// <summary>Caps the pool at one worker when the process may use one CPU; otherwise leaves it alone.</summary>
     /// <remarks>
     /// Process-wide, so it belongs to the host's entry point (not to <see cref="SampleServer.Build"/>, which tests
-    /// call in their own processes). It also declines when the host raised the minimum above one.
+    /// call in their own processes).
     /// </remarks>
     public static void Apply()
     {
@@ -20,6 +20,8 @@ internal static class OneCpuThreadPool
             return;
         }
 
+        // SetMaxThreads refuses (returns false) a maximum below the minimum: a host that raised the minimum above one
+        // keeps its pool as it set it.
         ThreadPool.GetMaxThreads(out _, out int completionPortThreads);
         ThreadPool.SetMaxThreads(1, completionPortThreads);
     }
