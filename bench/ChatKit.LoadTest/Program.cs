@@ -38,7 +38,12 @@ internal static class Program
     private static async Task<int> RunOrCompareAsync(CommandLine cl)
     {
         var compare = cl.Command == "compare";
-        var options = ScenarioOptions.From(cl);
+        double? rate = cl.Get("rate") is { } r ? double.Parse(r, CultureInfo.InvariantCulture) : null;
+
+        // A side-by-side comparison at a fixed rate compares CPU per delivery, which means nothing until JIT tiering
+        // and the collector's budgets have settled: it warms up at the rate itself unless told otherwise.
+        var cpuCompare = compare && rate is not null;
+        var options = ScenarioOptions.From(cl, defaultWarmupSeconds: cpuCompare ? 20 : 0);
         var targets = compare
             ? new[] { TargetNames.Parse(cl.Get("target", "chatkit")), TargetNames.Parse(cl.Get("baseline", "signalr")) }
             : new[] { TargetNames.Parse(cl.Get("target", "chatkit")) };
@@ -63,12 +68,11 @@ internal static class Program
         };
         var rounds = compare ? cl.Get("rounds", 3) : 1;
         var seconds = cl.Get("seconds", compare ? 20.0 : 10.0);
-        double? rate = cl.Get("rate") is { } r ? double.Parse(r, CultureInfo.InvariantCulture) : null;
-        if (compare || cl.Flag("capacity"))
+        if (cl.Flag("capacity"))
         {
             rate = null;
         }
-        else
+        else if (!compare)
         {
             rate ??= options.StartRate;
         }
@@ -104,6 +108,11 @@ internal static class Program
                 try
                 {
                     var m = await ScenarioRunner.MeasureAsync(target, options, launch, rate, seconds, round, hints.TryGetValue(target, out var h) ? h : null, cts.Token).ConfigureAwait(false);
+                    if (cpuCompare && m.Detail is StepResult step)
+                    {
+                        m = m with { Score = DeliveriesPerCpuSecond(step) };
+                    }
+
                     measurements.Add(m);
                     if (ScenarioRunner.IsRateScenario(options.Scenario) && m.Score > 0)
                     {
@@ -130,7 +139,8 @@ internal static class Program
                 var b = measurements.FirstOrDefault(m => m.Round == round && m.Target == targets[1].Name())?.Score ?? double.NaN;
                 return b > 0 ? a / b : double.NaN;
             }).ToList();
-            ratioLine = RatioLine(options.Scenario, targets[0].Name(), targets[1].Name(), ratios);
+            var measured = cpuCompare ? string.Create(CultureInfo.InvariantCulture, $"{options.Scenario}-cpu@{rate}") : options.Scenario;
+            ratioLine = RatioLine(measured, targets[0].Name(), targets[1].Name(), ratios);
             ratioValid = ratios.Any(r => !double.IsNaN(r) && !double.IsInfinity(r));
         }
 
@@ -146,6 +156,14 @@ internal static class Program
 
         return measurements.All(m => !double.IsNaN(m.Score)) ? 0 : 1;
     }
+
+    /// <summary>
+    /// The score of a fixed-rate step in a CPU comparison: deliveries per second of server CPU, so that the ratio of
+    /// two scores is the baseline's CPU per delivery over the target's. A step the server did not hold (p99 over the
+    /// bound, deliveries missing, errors) scores 0: its CPU per delivery is not that of the load asked for.
+    /// </summary>
+    private static double DeliveriesPerCpuSecond(StepResult step) =>
+        step.Passed && step.ServerCpuMicrosPerDelivery > 0 ? 1e6 / step.ServerCpuMicrosPerDelivery : 0;
 
     public static string RatioLine(string scenario, string a, string b, IReadOnlyList<double> ratios)
     {
@@ -201,6 +219,8 @@ internal static class Program
           compare --scenario S --baseline signalr|socketio|relay [--target chatkit] [--rounds 3] [--seconds 20]
               Builds and starts the servers, finds each one's capacity (or idle memory, or catch-up time)
               alternately for several rounds, ends with: ratio S A/B MEDIAN (min MIN, max MAX); above 1 = A better.
+              With --rate R: each server at the same fixed rate (--warmup 20 by default) and the ratio of server CPU
+              per delivery, B's over A's: ratio S-cpu@R A/B ... (a server that does not hold the rate scores 0).
           run --target chatkit|signalr|socketio|relay --scenario S [--rate R] [--seconds 10] [--capacity]
               One measurement at a fixed rate (or a capacity search with --capacity).
               --url http://127.0.0.1:PORT [--server-pid PID] measures a server that is already running.

@@ -37,7 +37,8 @@ internal static class ResultWriter
         md.AppendLine();
         if (measurements.Any(m => m.Detail is CapacityResult or StepResult))
         {
-            md.AppendLine("| round | target | capacity (msg/s) | deliveries/s | p50 ms | p99 ms | server CPU us/delivery | server CPU s / 1M deliveries | server RSS MiB |");
+            var rateHeading = measurements.Any(m => m.Detail is CapacityResult) ? "capacity (msg/s)" : "rate (msg/s)";
+            md.AppendLine(CultureInfo.InvariantCulture, $"| round | target | {rateHeading} | deliveries/s | p50 ms | p99 ms | server CPU us/delivery | server CPU s / 1M deliveries | server RSS MiB |");
             md.AppendLine("|---|---|---|---|---|---|---|---|---|");
             foreach (var m in measurements)
             {

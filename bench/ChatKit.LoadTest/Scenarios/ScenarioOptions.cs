@@ -47,7 +47,9 @@ internal sealed class ScenarioOptions
 
     public static readonly string[] Names = ["idle", "direct", "group10", "group100", "devices3", "churn", "storm", "twonode"];
 
-    public static ScenarioOptions From(CommandLine cl)
+    /// <param name="cl">The command line.</param>
+    /// <param name="defaultWarmupSeconds">The fixed-rate warm-up when <c>--warmup</c> is not given.</param>
+    public static ScenarioOptions From(CommandLine cl, double defaultWarmupSeconds = 0)
     {
         var scenario = cl.Get("scenario", "direct").ToLowerInvariant();
         if (!Names.Contains(scenario))
@@ -76,7 +78,7 @@ internal sealed class ScenarioOptions
             BodyBytes = cl.Get("body", 100),
             P99BoundMs = cl.Get("p99-ms", 50.0),
             StepSeconds = cl.Get("step-seconds", 4.0),
-            WarmupSeconds = cl.Get("warmup", 0.0),
+            WarmupSeconds = cl.Get("warmup", defaultWarmupSeconds),
             WarmupMaxSeconds = cl.Get("warmup-max", 60.0),
             WarmupMinSeconds = cl.Get("warmup-min", 0.0),
             TimelinePath = cl.Get("timeline"),
