@@ -53,7 +53,10 @@ public static class ServerFrameWriter
     public static void WriteMessageObject(Utf8JsonWriter writer, in MessageFields message)
     {
         writer.WriteStartObject();
-        writer.WriteString("id"u8, message.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // Digits, formatted on the stack: a string per message would only be copied into the JSON and dropped.
+        Span<byte> id = stackalloc byte[20];
+        Utf8Formatter.TryFormat(message.Id, id, out int idLength);
+        writer.WriteString("id"u8, id[..idLength]);
         writer.WriteString("channel"u8, message.Channel);
         writer.WriteNumber("channelSeq"u8, message.ChannelSeq);
         writer.WriteString("from"u8, message.From);
@@ -192,6 +195,69 @@ public static class ServerFrameWriter
         w.WriteRawValue(messageObject, skipInputValidation: true);
         w.WriteEndObject();
         return frame.ToArray();
+    }
+
+    /// <summary>
+    /// Writes the <c>ok</c> reply of <c>send</c> straight into <paramref name="output"/>, the same bytes as
+    /// <see cref="SendOk"/> returns, without an array of its own: the reply is mostly the message object, which the
+    /// message's entry already holds.
+    /// </summary>
+    /// <param name="output">Where to write.</param>
+    /// <param name="rid">The request id.</param>
+    /// <param name="messageObject">A message object, as <see cref="SendOk"/> takes it.</param>
+    public static void WriteSendOk(IBufferWriter<byte> output, string? rid, ReadOnlySpan<byte> messageObject)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (rid is not null && !IsWrittenVerbatim(rid))
+        {
+            // A rid that JSON or the encoder escapes: rare, so the writer that knows every escape does it.
+            output.Write(SendOk(rid, messageObject));
+            return;
+        }
+
+        ReadOnlySpan<byte> head = "{\"type\":\"ok\""u8;
+        ReadOnlySpan<byte> ridHead = ",\"rid\":\""u8;
+        ReadOnlySpan<byte> messageHead = ",\"message\":"u8;
+        int ridLength = rid is null ? 0 : ridHead.Length + rid.Length + 1;
+        int length = head.Length + ridLength + messageHead.Length + messageObject.Length + 1;
+        Span<byte> span = output.GetSpan(length);
+        head.CopyTo(span);
+        int n = head.Length;
+        if (rid is not null)
+        {
+            ridHead.CopyTo(span[n..]);
+            n += ridHead.Length;
+            foreach (char c in rid)
+            {
+                span[n++] = (byte)c;
+            }
+
+            span[n++] = (byte)'"';
+        }
+
+        messageHead.CopyTo(span[n..]);
+        n += messageHead.Length;
+        messageObject.CopyTo(span[n..]);
+        n += messageObject.Length;
+        span[n++] = (byte)'}';
+        output.Advance(n);
+    }
+
+    /// <summary>
+    /// Whether every character of <paramref name="text"/> appears in a JSON string as itself: printable ASCII that
+    /// neither JSON nor the writer's default encoder escapes.
+    /// </summary>
+    private static bool IsWrittenVerbatim(string text)
+    {
+        foreach (char c in text)
+        {
+            if (c is < ' ' or > '~' or '"' or '\\' or '<' or '>' or '&' or '\'' or '+' or '`')
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>An <c>error</c> reply.</summary>

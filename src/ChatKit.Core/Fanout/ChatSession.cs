@@ -117,6 +117,11 @@ public sealed class ChatSession
     /// <returns>Whether the frame was queued.</returns>
     public bool Send(ReadOnlyMemory<byte> frame) => Enqueue(new OutgoingFrame(frame));
 
+    /// <summary>Queues a frame, such as <see cref="OutgoingFrame.ForSendOk"/>. A full queue closes the session with 4009.</summary>
+    /// <param name="frame">The frame.</param>
+    /// <returns>Whether the frame was queued.</returns>
+    public bool Send(in OutgoingFrame frame) => Enqueue(frame);
+
     /// <summary>Records that the client sent a data frame: it counts as a heartbeat and as activity for presence.</summary>
     /// <param name="timestamp">A <see cref="TimeProvider.GetTimestamp"/> reading.</param>
     public void Touch(long timestamp) => Volatile.Write(ref _lastActivityTimestamp, timestamp);

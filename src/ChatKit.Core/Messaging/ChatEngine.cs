@@ -86,11 +86,18 @@ internal sealed class ChatEngine : IChatEngine
         }
 
         RequirePermit(request.From);
-        var filtered = new MessageFilterContext(request.From, request.Device, channelId, request.Body, request.MetaJson);
-        await RunFiltersAsync(filtered, cancellationToken).ConfigureAwait(false);
+        string body = request.Body;
+        string? metaJson = request.MetaJson;
+        if (_filters.Length > 0)
+        {
+            var filtered = new MessageFilterContext(request.From, request.Device, channelId, body, metaJson);
+            await RunFiltersAsync(filtered, cancellationToken).ConfigureAwait(false);
+            body = filtered.Body;
+            metaJson = filtered.MetaJson;
+        }
 
-        var draft = new MessageDraft(_ids.NextId(), channelId, direct, request.From, request.Device, filtered.Body,
-            filtered.MetaJson, request.ClientMsgId, _clock.GetUtcNow());
+        var draft = new MessageDraft(_ids.NextId(), channelId, direct, request.From, request.Device, body,
+            metaJson, request.ClientMsgId, _clock.GetUtcNow());
         return await CommitAsync(draft, cancellationToken).ConfigureAwait(false);
     }
 
@@ -394,11 +401,8 @@ internal sealed class ChatEngine : IChatEngine
             }
         }
 
-        if (_filters.Length > 0)
-        {
-            ValidateBody(context.Body);
-            ValidateMeta(context.MetaJson);
-        }
+        ValidateBody(context.Body);
+        ValidateMeta(context.MetaJson);
     }
 
     private async Task<ChatChannel> RequireMemberAsync(string user, string channelId, CancellationToken cancellationToken)
@@ -496,10 +500,24 @@ internal sealed class ChatEngine : IChatEngine
 
     private static void RequireClientMsgId(string? clientMsgId)
     {
-        if (string.IsNullOrEmpty(clientMsgId) || clientMsgId.Length > ProtocolLimits.MaxClientMsgIdLength || clientMsgId.Any(char.IsControl))
+        if (string.IsNullOrEmpty(clientMsgId) || clientMsgId.Length > ProtocolLimits.MaxClientMsgIdLength || HasControlCharacter(clientMsgId))
         {
             throw new ChatException(ChatErrorCode.BadRequest, $"clientMsgId must be 1–{ProtocolLimits.MaxClientMsgIdLength} characters without control characters.");
         }
+    }
+
+    // A loop rather than Any(char.IsControl), which boxes the string's enumerator on every send.
+    private static bool HasControlCharacter(string text)
+    {
+        foreach (char c in text)
+        {
+            if (char.IsControl(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void ValidateBody(string? body)

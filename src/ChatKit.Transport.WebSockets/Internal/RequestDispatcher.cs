@@ -22,7 +22,10 @@ internal sealed class RequestDispatcher
         _logger = logger;
     }
 
-    /// <summary>Runs <paramref name="frame"/>; returns the reply, or <see langword="null"/> when there is none (<c>typing</c>).</summary>
+    /// <summary>
+    /// Runs <paramref name="frame"/>; returns the reply, or <see langword="null"/> when there is none (<c>typing</c>)
+    /// or the request queued its reply itself (<c>send</c>).
+    /// </summary>
     public async ValueTask<byte[]?> DispatchAsync(ChatSession session, ClientFrame frame, CancellationToken cancellationToken)
     {
         string? rid = frame.Rid;
@@ -67,7 +70,10 @@ internal sealed class RequestDispatcher
             {
                 var request = new SendMessageRequest(user, session.Device, f.To, f.Channel, f.Body!, f.ClientMsgId!, ReplyWriter.MetaJson(f.Meta));
                 ChatMessage message = await _engine.SendAsync(request, cancellationToken).ConfigureAwait(false);
-                return ServerFrameWriter.SendOk(rid, message.GetUtf8Json().Span);
+
+                // Queued here rather than returned as bytes: the send loop writes it from the message's encoding.
+                session.Send(OutgoingFrame.ForSendOk(rid, message.GetUtf8Json()));
+                return null;
             }
 
             case FrameTypes.History:
