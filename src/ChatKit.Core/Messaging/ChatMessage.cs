@@ -9,7 +9,6 @@ public sealed class ChatMessage
     // The message's entry tail (ServerFrameWriter.MessageEntryTail), whose middle is the message object: one encoding
     // serves live delivery, replies and history.
     private byte[]? _entryTail;
-    private bool _encodingReleased;
 
     /// <summary>Creates a message as a store read it back or committed it.</summary>
     /// <param name="id">The 64-bit id.</param>
@@ -89,23 +88,8 @@ public sealed class ChatMessage
             Id, ChannelId, ChannelSeq, From, Device, Body,
             MetaJson is null ? ReadOnlyMemory<byte>.Empty : Encoding.UTF8.GetBytes(MetaJson),
             ClientMsgId, SentAt.ToUnixTimeMilliseconds()));
-        if (!_encodingReleased)
-        {
-            _entryTail = encoded;
-        }
-
+        _entryTail = encoded;
         return encoded;
-    }
-
-    /// <summary>
-    /// Drops the cached encoding and stops caching it, so that a store holding many messages does not hold their
-    /// encodings too, not even after a reconnecting device has read them all: every later
-    /// <see cref="GetUtf8Json"/> encodes again (a reader that already has the bytes keeps them).
-    /// </summary>
-    internal void ReleaseEncoding()
-    {
-        _encodingReleased = true;
-        _entryTail = null;
     }
 
     /// <inheritdoc />

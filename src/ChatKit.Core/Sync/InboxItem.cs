@@ -11,12 +11,6 @@ public sealed class InboxItem
 {
     private byte[]? _tail;
 
-    // Made from a tail alone (another node's entry): the tail cannot be rebuilt, so it is never dropped.
-    private bool _serialized;
-
-    // Set once a store dropped the tail: later reads encode again instead of caching it for good.
-    private bool _encodingReleased;
-
     private InboxItem(InboxEntryKind kind, string channelId, ChatMessage? message, long upTo, string? user, bool added, string? by, DateTimeOffset createdAt)
     {
         Kind = kind;
@@ -96,26 +90,12 @@ public sealed class InboxItem
     public static InboxItem FromSerialized(InboxEntryKind kind, string channelId, ReadOnlyMemory<byte> entryTail, DateTimeOffset createdAt)
     {
         ArgumentNullException.ThrowIfNull(channelId);
-        return new(kind, channelId, null, 0, null, false, null, createdAt) { _tail = entryTail.ToArray(), _serialized = true };
-    }
-
-    /// <summary>
-    /// Drops the cached entry tail of an item that can encode it again (not one made by <see cref="FromSerialized"/>,
-    /// whose tail is all it has) and stops caching it, so that a store holding many items does not hold their
-    /// encodings too, not even after a reconnecting device has read them all.
-    /// </summary>
-    internal void ReleaseEncoding()
-    {
-        if (!_serialized)
-        {
-            _encodingReleased = true;
-            _tail = null;
-        }
+        return new(kind, channelId, null, 0, null, false, null, createdAt) { _tail = entryTail.ToArray() };
     }
 
     /// <summary>
     /// The serialized entry after its <c>seq</c> (see <see cref="ServerFrameWriter.WriteEntryPrefix"/>): computed
-    /// once and shared by every inbox the item is in, until a store releases it (then computed on each call).
+    /// once and shared by every inbox the item is in.
     /// </summary>
     public ReadOnlyMemory<byte> GetEntryTail()
     {
@@ -130,11 +110,7 @@ public sealed class InboxItem
             InboxEntryKind.Read => ServerFrameWriter.ReadEntryTail(ChannelId, UpTo),
             _ => ServerFrameWriter.MemberEntryTail(ChannelId, User!, Added, By!),
         };
-        if (!_encodingReleased)
-        {
-            _tail = encoded;
-        }
-
+        _tail = encoded;
         return encoded;
     }
 }

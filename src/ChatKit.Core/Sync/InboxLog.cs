@@ -6,18 +6,19 @@ namespace ChatKit.Sync;
 /// </summary>
 internal sealed class InboxLog
 {
-    private InboxEntry[] _ring = new InboxEntry[8];
+    private InboxSlot[] _ring = new InboxSlot[8];
     private int _start;
     private int _count;
     private long _head;
 
     public InboxState State => new(_head, _head - _count + 1);
 
-    public InboxEntry Append(InboxItem item)
+    /// <summary>Appends an entry; returns its seq.</summary>
+    public long Append(in InboxSlot slot)
     {
         if (_count == _ring.Length)
         {
-            var bigger = new InboxEntry[_ring.Length * 2];
+            var bigger = new InboxSlot[_ring.Length * 2];
             for (int i = 0; i < _count; i++)
             {
                 bigger[i] = _ring[(_start + i) % _ring.Length];
@@ -27,16 +28,15 @@ internal sealed class InboxLog
             _start = 0;
         }
 
-        var entry = new InboxEntry(++_head, item);
-        _ring[(_start + _count) % _ring.Length] = entry;
+        _ring[(_start + _count) % _ring.Length] = slot;
         _count++;
-        return entry;
+        return ++_head;
     }
 
     /// <summary>Drops the oldest entries beyond <paramref name="keep"/>, and those older than <paramref name="olderThan"/> (never the newest).</summary>
     public void Trim(int keep, DateTimeOffset? olderThan)
     {
-        while (_count > keep || (_count > 1 && olderThan is { } t && _ring[_start].Item.CreatedAt < t))
+        while (_count > keep || (_count > 1 && olderThan is { } t && _ring[_start].CreatedAtUtcTicks < t.UtcTicks))
         {
             _ring[_start] = default;
             _start = (_start + 1) % _ring.Length;
@@ -46,7 +46,7 @@ internal sealed class InboxLog
         // Give memory back when an inbox shrank to a small fraction of its ring.
         if (_ring.Length > 64 && _count < _ring.Length / 8)
         {
-            var smaller = new InboxEntry[Math.Max(8, _ring.Length / 4)];
+            var smaller = new InboxSlot[Math.Max(8, _ring.Length / 4)];
             for (int i = 0; i < _count; i++)
             {
                 smaller[i] = _ring[(_start + i) % _ring.Length];
@@ -57,7 +57,8 @@ internal sealed class InboxLog
         }
     }
 
-    public InboxEntry[] Read(long afterSeq, int limit)
+    /// <summary>Reads up to <paramref name="limit"/> entries after <paramref name="afterSeq"/>, each made into an item by <paramref name="itemOf"/>.</summary>
+    public InboxEntry[] Read(long afterSeq, int limit, Func<InboxSlot, InboxItem> itemOf)
     {
         long first = _head - _count + 1;
         long from = Math.Max(afterSeq + 1, first);
@@ -71,9 +72,20 @@ internal sealed class InboxLog
         int offset = (int)(from - first);
         for (int i = 0; i < n; i++)
         {
-            page[i] = _ring[(_start + offset + i) % _ring.Length];
+            page[i] = new InboxEntry(from + i, itemOf(_ring[(_start + offset + i) % _ring.Length]));
         }
 
         return page;
     }
 }
+
+/// <summary>
+/// An inbox entry as the in-memory store keeps it. A message entry is its channel and the message's place in the
+/// store, not an object: many inboxes hold one, and an object per message would be young and referenced from old
+/// rings at every collection. Other entries (read marks, membership changes) are rare and keep their item.
+/// </summary>
+/// <param name="Item">The item of a read or member entry; <see langword="null"/> for a message.</param>
+/// <param name="ChannelId">The channel of a message entry.</param>
+/// <param name="Message">The store's locator of the message.</param>
+/// <param name="CreatedAtUtcTicks">When the entry was appended, for age-based retention.</param>
+internal readonly record struct InboxSlot(InboxItem? Item, string? ChannelId, long Message, long CreatedAtUtcTicks);
