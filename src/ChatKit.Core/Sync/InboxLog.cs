@@ -33,10 +33,13 @@ internal sealed class InboxLog
         return ++_head;
     }
 
-    /// <summary>Drops the oldest entries beyond <paramref name="keep"/>, and those older than <paramref name="olderThan"/> (never the newest).</summary>
-    public void Trim(int keep, DateTimeOffset? olderThan)
+    /// <summary>
+    /// Drops the oldest entries beyond <paramref name="keep"/>, and those created before <paramref name="olderThan"/>
+    /// (never the newest), as <paramref name="createdAt"/> tells.
+    /// </summary>
+    public void Trim(int keep, DateTimeOffset? olderThan, Func<InboxSlot, DateTimeOffset> createdAt)
     {
-        while (_count > keep || (_count > 1 && olderThan is { } t && _ring[_start].CreatedAtUtcTicks < t.UtcTicks))
+        while (_count > keep || (_count > 1 && olderThan is { } t && createdAt(_ring[_start]) < t))
         {
             _ring[_start] = default;
             _start = (_start + 1) % _ring.Length;
@@ -80,12 +83,11 @@ internal sealed class InboxLog
 }
 
 /// <summary>
-/// An inbox entry as the in-memory store keeps it. A message entry is its channel and the message's place in the
-/// store, not an object: many inboxes hold one, and an object per message would be young and referenced from old
-/// rings at every collection. Other entries (read marks, membership changes) are rare and keep their item.
+/// An inbox entry as the in-memory store keeps it, in 16 bytes. A message entry is its channel's id (a string the
+/// channel already holds) and the message's place in the store, not an object of its own: many inboxes hold one,
+/// and an object per message would be young and referenced from old rings at every collection. Other entries (read
+/// marks, membership changes) are rare and keep their item.
 /// </summary>
-/// <param name="Item">The item of a read or member entry; <see langword="null"/> for a message.</param>
-/// <param name="ChannelId">The channel of a message entry.</param>
-/// <param name="Message">The store's locator of the message.</param>
-/// <param name="CreatedAtUtcTicks">When the entry was appended, for age-based retention.</param>
-internal readonly record struct InboxSlot(InboxItem? Item, string? ChannelId, long Message, long CreatedAtUtcTicks);
+/// <param name="Content">The <see cref="InboxItem"/> of a read or member entry, or the channel id of a message entry.</param>
+/// <param name="Message">The store's locator of the message, for a message entry.</param>
+internal readonly record struct InboxSlot(object Content, long Message);
