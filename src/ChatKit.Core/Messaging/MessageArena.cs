@@ -58,7 +58,7 @@ internal sealed class MessageArena
         at += Write(record[at..], body);
         Write(record[at..], metaJson);
 
-        // A chunk that cannot hold the next message's fixed part is closed now rather than tried again.
+        // An oversized message's own chunk takes nothing after it.
         _used = chunk.Length == ChunkBytes ? offset + length : ChunkBytes;
         return ((long)(_chunks.Count - 1) << 32) | (uint)offset;
     }
