@@ -1,13 +1,25 @@
 namespace ChatKit.Sync;
 
 /// <summary>
-/// One user's inbox in memory: a ring of the newest entries, numbered contiguously from <see cref="InboxState.FirstSeq"/>
-/// to <see cref="InboxState.Head"/>. Not thread-safe: the owning store serializes access.
+/// One user's inbox in memory: the newest entries, numbered contiguously from <see cref="InboxState.FirstSeq"/> to
+/// <see cref="InboxState.Head"/>. Not thread-safe: the owning store serializes access.
 /// </summary>
+/// <remarks>
+/// A small inbox is one array that doubles up to <see cref="SegmentSlots"/>; a larger one is a list of segments of
+/// that size, appended as it grows and dropped from the front as retention trims it. Nothing already stored is copied
+/// as an inbox grows. With one doubling array, the members of a group, whose inboxes grow in step, all doubled theirs
+/// in the same commit: at 400 group-of-100 messages a second, 1,000 inboxes reallocated and copied tens of
+/// megabytes within a second, and the collections that followed held deliveries up for 100–230 ms.
+/// </remarks>
 internal sealed class InboxLog
 {
-    private InboxSlot[] _ring = new InboxSlot[8];
-    private int _start;
+    /// <summary>Slots per segment: 4 KiB, well under the large-object heap's threshold.</summary>
+    internal const int SegmentSlots = 256;
+
+    private readonly List<InboxSlot[]> _segments = [new InboxSlot[8]];
+
+    // The first live entry's index in _segments[0]; entries are stored in order from there.
+    private int _first;
     private int _count;
     private long _head;
 
@@ -16,19 +28,32 @@ internal sealed class InboxLog
     /// <summary>Appends an entry; returns its seq.</summary>
     public long Append(in InboxSlot slot)
     {
-        if (_count == _ring.Length)
+        int end = _first + _count;
+        int capacity = _segments[0].Length + ((_segments.Count - 1) * SegmentSlots);
+        if (end == capacity)
         {
-            var bigger = new InboxSlot[_ring.Length * 2];
-            for (int i = 0; i < _count; i++)
+            if (_segments.Count == 1 && _count <= _segments[0].Length / 2)
             {
-                bigger[i] = _ring[(_start + i) % _ring.Length];
+                // Mostly trimmed already (a short retention): the live entries move to the start, the array stays.
+                Array.Copy(_segments[0], _first, _segments[0], 0, _count);
+                Array.Clear(_segments[0], _count, _first);
+                _first = 0;
             }
-
-            _ring = bigger;
-            _start = 0;
+            else if (_segments.Count == 1 && _segments[0].Length < SegmentSlots)
+            {
+                // The lone small array doubles, and its live entries move to its start.
+                var bigger = new InboxSlot[_segments[0].Length * 2];
+                Array.Copy(_segments[0], _first, bigger, 0, _count);
+                _segments[0] = bigger;
+                _first = 0;
+            }
+            else
+            {
+                _segments.Add(new InboxSlot[SegmentSlots]);
+            }
         }
 
-        _ring[(_start + _count) % _ring.Length] = slot;
+        this[_count] = slot;
         _count++;
         return ++_head;
     }
@@ -39,24 +64,21 @@ internal sealed class InboxLog
     /// </summary>
     public void Trim(int keep, DateTimeOffset? olderThan, Func<InboxSlot, DateTimeOffset> createdAt)
     {
-        while (_count > keep || (_count > 1 && olderThan is { } t && createdAt(_ring[_start]) < t))
+        while (_count > keep || (_count > 1 && olderThan is { } t && createdAt(this[0]) < t))
         {
-            _ring[_start] = default;
-            _start = (_start + 1) % _ring.Length;
+            this[0] = default;
+            _first++;
             _count--;
+            if (_first == _segments[0].Length && _segments.Count > 1)
+            {
+                _segments.RemoveAt(0);
+                _first = 0;
+            }
         }
 
-        // Give memory back when an inbox shrank to a small fraction of its ring.
-        if (_ring.Length > 64 && _count < _ring.Length / 8)
+        if (_count == 0)
         {
-            var smaller = new InboxSlot[Math.Max(8, _ring.Length / 4)];
-            for (int i = 0; i < _count; i++)
-            {
-                smaller[i] = _ring[(_start + i) % _ring.Length];
-            }
-
-            _ring = smaller;
-            _start = 0;
+            _first = 0;
         }
     }
 
@@ -75,10 +97,28 @@ internal sealed class InboxLog
         int offset = (int)(from - first);
         for (int i = 0; i < n; i++)
         {
-            page[i] = new InboxEntry(from + i, itemOf(_ring[(_start + offset + i) % _ring.Length]));
+            page[i] = new InboxEntry(from + i, itemOf(this[offset + i]));
         }
 
         return page;
+    }
+
+    /// <summary>The live entry at <paramref name="index"/> (0 is the oldest).</summary>
+    private ref InboxSlot this[int index]
+    {
+        get
+        {
+            int position = _first + index;
+            InboxSlot[] lead = _segments[0];
+            if (position < lead.Length)
+            {
+                return ref lead[position];
+            }
+
+            // Every segment after the first has SegmentSlots slots, and the first one then has too.
+            position -= lead.Length;
+            return ref _segments[1 + (position / SegmentSlots)][position % SegmentSlots];
+        }
     }
 }
 
