@@ -108,8 +108,7 @@ public sealed class InMemoryMessageStore : IMessageStore
 
             var message = new ChatMessage(draft.Id, channel.Id, channel.LastSeq + 1, draft.From, draft.Device,
                 draft.Body, draft.MetaJson, draft.ClientMsgId, draft.SentAt);
-            long locator = _arena.Add(message.Id, message.ChannelSeq, message.SentAt, hash, message.From, message.Device,
-                message.ClientMsgId, message.Body, message.MetaJson);
+            long locator = _arena.Add(message, hash);
             channel.AddMessage(locator, hash, draft.From, draft.ClientMsgId);
             channel.LastActivityAt = draft.SentAt;
 

@@ -33,10 +33,10 @@ internal sealed class MessageArena
     public static long DedupeHash(string from, string clientMsgId) =>
         ((long)string.GetHashCode(clientMsgId.AsSpan()) << 32) | (uint)HashCode.Combine(from.Length, string.GetHashCode(from.AsSpan()));
 
-    /// <summary>Stores a message; returns its locator.</summary>
-    public long Add(long id, long channelSeq, DateTimeOffset sentAt, long dedupeHash, string from, string device, string clientMsgId, string body, string? metaJson)
+    /// <summary>Stores a committed message (all but its channel, which the caller knows); returns its locator.</summary>
+    public long Add(ChatMessage message, long dedupeHash)
     {
-        int length = StringsOffset + Size(from) + Size(device) + Size(clientMsgId) + Size(body) + Size(metaJson);
+        int length = StringsOffset + Size(message.From) + Size(message.Device) + Size(message.ClientMsgId) + Size(message.Body) + Size(message.MetaJson);
         if (ChunkBytes - _used < length)
         {
             // A message larger than a chunk gets a chunk of its own.
@@ -47,16 +47,16 @@ internal sealed class MessageArena
         byte[] chunk = _chunks[^1];
         int offset = _used;
         Span<byte> record = chunk.AsSpan(offset, length);
-        BinaryPrimitives.WriteInt64LittleEndian(record[IdOffset..], id);
-        BinaryPrimitives.WriteInt64LittleEndian(record[ChannelSeqOffset..], channelSeq);
-        BinaryPrimitives.WriteInt64LittleEndian(record[SentAtOffset..], sentAt.UtcTicks);
+        BinaryPrimitives.WriteInt64LittleEndian(record[IdOffset..], message.Id);
+        BinaryPrimitives.WriteInt64LittleEndian(record[ChannelSeqOffset..], message.ChannelSeq);
+        BinaryPrimitives.WriteInt64LittleEndian(record[SentAtOffset..], message.SentAt.UtcTicks);
         BinaryPrimitives.WriteInt64LittleEndian(record[DedupeHashOffset..], dedupeHash);
         int at = StringsOffset;
-        at += Write(record[at..], from);
-        at += Write(record[at..], device);
-        at += Write(record[at..], clientMsgId);
-        at += Write(record[at..], body);
-        Write(record[at..], metaJson);
+        at += Write(record[at..], message.From);
+        at += Write(record[at..], message.Device);
+        at += Write(record[at..], message.ClientMsgId);
+        at += Write(record[at..], message.Body);
+        Write(record[at..], message.MetaJson);
 
         // An oversized message's own chunk takes nothing after it.
         _used = chunk.Length == ChunkBytes ? offset + length : ChunkBytes;
@@ -120,11 +120,15 @@ internal sealed class MessageArena
         return Size(text);
     }
 
-    private static ReadOnlySpan<char> StringAt(ReadOnlySpan<byte> record, ref int at)
+    /// <summary>The characters of the string at <paramref name="at"/> (none for a null one), and moves past it.</summary>
+    private static ReadOnlySpan<char> StringAt(ReadOnlySpan<byte> record, ref int at) => StringAt(record, ref at, out _);
+
+    private static ReadOnlySpan<char> StringAt(ReadOnlySpan<byte> record, ref int at, out bool isNull)
     {
         int length = BinaryPrimitives.ReadInt32LittleEndian(record[at..]);
         at += 4;
-        if (length < 0)
+        isNull = length < 0;
+        if (isNull)
         {
             return default;
         }
@@ -137,8 +141,7 @@ internal sealed class MessageArena
 
     private static string? ReadString(ReadOnlySpan<byte> record, ref int at)
     {
-        bool isNull = BinaryPrimitives.ReadInt32LittleEndian(record[at..]) < 0;
-        ReadOnlySpan<char> text = StringAt(record, ref at);
+        ReadOnlySpan<char> text = StringAt(record, ref at, out bool isNull);
         return isNull ? null : new string(text);
     }
 }

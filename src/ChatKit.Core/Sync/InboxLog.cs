@@ -14,7 +14,7 @@ namespace ChatKit.Sync;
 internal sealed class InboxLog
 {
     /// <summary>Slots per segment: 4 KiB, well under the large-object heap's threshold.</summary>
-    internal const int SegmentSlots = 256;
+    private const int SegmentSlots = 256;
 
     private readonly List<InboxSlot[]> _segments = [new InboxSlot[8]];
 
