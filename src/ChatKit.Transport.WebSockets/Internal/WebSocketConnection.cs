@@ -267,7 +267,15 @@ internal sealed class WebSocketConnection
                     continue;
                 }
 
-                await ProcessMessageAsync(message.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                // The writers this message wakes (the recipients', the sender's own for its entry and ok) run on this
+                // thread once its synchronous part is done, each packing what it was given into one write.
+                Task processing;
+                using (SessionWakeBatch.Begin())
+                {
+                    processing = ProcessMessageAsync(message.AsMemory(0, length), cancellationToken);
+                }
+
+                await processing.ConfigureAwait(false);
             }
             finally
             {
