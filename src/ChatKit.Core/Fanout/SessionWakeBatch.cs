@@ -12,6 +12,8 @@ namespace ChatKit.Fanout;
 /// while it may hold a lock. Inside one, writers run only when the batch ends, where its owner holds none.</para>
 /// <para>A batch opened while another is open on the same thread joins it: the outer one wakes everything. The thread
 /// must not wait for a writer between opening and disposing the batch.</para>
+/// <para>The fan-out opens a batch of its own (joined when a transport's is open): where it runs alone, after a store
+/// that commits asynchronously, it hands all the writers one commit wakes to the thread pool as one work item.</para>
 /// </remarks>
 public readonly struct SessionWakeBatch : IDisposable
 {
@@ -23,27 +25,31 @@ public readonly struct SessionWakeBatch : IDisposable
     [ThreadStatic]
     private static bool t_open;
 
-    private readonly bool _owner;
+    private readonly Mode _mode;
 
-    private SessionWakeBatch(bool owner) => _owner = owner;
+    private SessionWakeBatch(Mode mode) => _mode = mode;
+
+    private enum Mode
+    {
+        Joined,
+        WakeOnThisThread,
+        WakeOnThreadPool,
+    }
 
     /// <summary>Opens a batch on the current thread (or joins the one already open).</summary>
     /// <returns>The batch; dispose it on the same thread, before any <see langword="await"/> that may yield.</returns>
-    public static SessionWakeBatch Begin()
-    {
-        if (t_open)
-        {
-            return default;
-        }
+    public static SessionWakeBatch Begin() => Open(Mode.WakeOnThisThread);
 
-        t_open = true;
-        return new SessionWakeBatch(owner: true);
-    }
+    /// <summary>
+    /// Opens a batch whose writers are woken together by one thread-pool work item (or joins the batch already open).
+    /// For code that may run under a caller's lock, or before its caller queues more frames for the same sessions.
+    /// </summary>
+    internal static SessionWakeBatch BeginForThreadPool() => Open(Mode.WakeOnThreadPool);
 
-    /// <summary>Wakes the writers held back since <see cref="Begin"/>, on this thread.</summary>
+    /// <summary>Wakes the writers held back since the batch was opened.</summary>
     public void Dispose()
     {
-        if (!_owner)
+        if (_mode == Mode.Joined)
         {
             return;
         }
@@ -51,8 +57,26 @@ public readonly struct SessionWakeBatch : IDisposable
         List<ChatSession>? deferred = t_deferred;
         try
         {
+            if (deferred is null || deferred.Count == 0)
+            {
+                return;
+            }
+
+            if (_mode == Mode.WakeOnThreadPool && deferred.Count == 1)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static s => s.WakeReaderNow(), deferred[0], preferLocal: false);
+                return;
+            }
+
+            if (_mode == Mode.WakeOnThreadPool)
+            {
+                ChatSession[] sessions = [.. deferred];
+                ThreadPool.UnsafeQueueUserWorkItem(static s => WakeAll(s), sessions, preferLocal: false);
+                return;
+            }
+
             // A writer woken here may queue frames for others (a close, say): they join the list and are woken too.
-            for (int i = 0; deferred is not null && i < deferred.Count; i++)
+            for (int i = 0; i < deferred.Count; i++)
             {
                 deferred[i].WakeReaderNow();
             }
@@ -83,5 +107,26 @@ public readonly struct SessionWakeBatch : IDisposable
 
         (t_deferred ??= []).Add(session);
         return true;
+    }
+
+    private static SessionWakeBatch Open(Mode mode)
+    {
+        if (t_open)
+        {
+            return default;
+        }
+
+        t_open = true;
+        return new SessionWakeBatch(mode);
+    }
+
+    private static void WakeAll(ChatSession[] sessions)
+    {
+        // Writers woken here that queue frames for others wake them in this batch too.
+        using SessionWakeBatch batch = Begin();
+        foreach (ChatSession session in sessions)
+        {
+            session.WakeReaderNow();
+        }
     }
 }
