@@ -62,16 +62,17 @@ public readonly struct SessionWakeBatch : IDisposable
                 return;
             }
 
-            if (_mode == Mode.WakeOnThreadPool && deferred.Count == 1)
-            {
-                ThreadPool.UnsafeQueueUserWorkItem(static s => s.WakeReaderNow(), deferred[0], preferLocal: false);
-                return;
-            }
-
             if (_mode == Mode.WakeOnThreadPool)
             {
-                ChatSession[] sessions = [.. deferred];
-                ThreadPool.UnsafeQueueUserWorkItem(static s => WakeAll(s), sessions, preferLocal: false);
+                if (deferred.Count == 1)
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(static s => s.WakeReaderNow(), deferred[0], preferLocal: false);
+                }
+                else
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(static s => WakeAll(s), deferred.ToArray(), preferLocal: false);
+                }
+
                 return;
             }
 
