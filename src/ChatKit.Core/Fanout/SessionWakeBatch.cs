@@ -2,20 +2,19 @@ namespace ChatKit.Fanout;
 
 /// <summary>
 /// Holds back, on the current thread, the wake-ups of the writers waiting in
-/// <see cref="ChatSession.WaitToReadAsync"/>, and wakes them on this thread when disposed. A transport opens one around
-/// the synchronous part of handling a received frame: everything that frame queues (the recipients' entries, the
-/// sender's own entry and its <c>ok</c>) is then written right after, packed per connection, on the thread that already
-/// runs, instead of each writer being handed to another thread.
+/// <see cref="ChatSession.WaitToReadAsync"/>, and wakes them on this thread once the synchronous part of some work is
+/// done. A transport runs the handling of each received frame through <see cref="Run"/>: everything that frame queues
+/// (the recipients' entries, the sender's own entry and its <c>ok</c>) is then written right after, packed per
+/// connection, on the thread that already runs, instead of each writer being handed to another thread.
 /// </summary>
 /// <remarks>
 /// <para>Outside a batch a wake-up goes to the thread pool, so a writer never runs on a thread that queued its frame
 /// while it may hold a lock. Inside one, writers run only when the batch ends, where its owner holds none.</para>
-/// <para>A batch opened while another is open on the same thread joins it: the outer one wakes everything. The thread
-/// must not wait for a writer between opening and disposing the batch.</para>
+/// <para>A batch opened while another is open on the same thread joins it: the outer one wakes everything.</para>
 /// <para>The fan-out opens a batch of its own (joined when a transport's is open): where it runs alone, after a store
 /// that commits asynchronously, it hands all the writers one commit wakes to the thread pool as one work item.</para>
 /// </remarks>
-public readonly struct SessionWakeBatch : IDisposable
+public static class SessionWakeBatch
 {
     private const int MaxKeptCapacity = 1024;
 
@@ -25,35 +24,60 @@ public readonly struct SessionWakeBatch : IDisposable
     [ThreadStatic]
     private static bool t_open;
 
-    private readonly Mode _mode;
-
-    private SessionWakeBatch(Mode mode) => _mode = mode;
-
-    private enum Mode
+    internal enum Mode
     {
         Joined,
         WakeOnThisThread,
         WakeOnThreadPool,
     }
 
-    /// <summary>Opens a batch on the current thread (or joins the one already open).</summary>
-    /// <returns>The batch; dispose it on the same thread, before any <see langword="await"/> that may yield.</returns>
-    public static SessionWakeBatch Begin() => Open(Mode.WakeOnThisThread);
+    /// <summary>
+    /// Starts <paramref name="handler"/> inside a batch and wakes, on this thread, the writers it reached by the time
+    /// it first yields (or returns). What it does after an <see langword="await"/> that yields is outside the batch.
+    /// </summary>
+    /// <typeparam name="TState">What the handler needs, passed without a closure.</typeparam>
+    /// <param name="handler">The handling of one received frame.</param>
+    /// <param name="state">The handler's argument.</param>
+    /// <returns>The handler's task.</returns>
+    public static Task Run<TState>(Func<TState, Task> handler, TState state)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        using Scope batch = Open(Mode.WakeOnThisThread);
+        return handler(state);
+    }
 
     /// <summary>
-    /// Opens a batch whose writers are woken together by one thread-pool work item (or joins the batch already open).
-    /// For code that may run under a caller's lock, or before its caller queues more frames for the same sessions.
+    /// Opens a batch whose writers are woken together by one thread-pool work item when it is disposed (or joins the
+    /// batch already open). For synchronous code that may run before its caller queues more frames for the same
+    /// sessions; dispose it on the same thread.
     /// </summary>
-    internal static SessionWakeBatch BeginForThreadPool() => Open(Mode.WakeOnThreadPool);
+    internal static Scope BeginForThreadPool() => Open(Mode.WakeOnThreadPool);
 
-    /// <summary>Wakes the writers held back since the batch was opened.</summary>
-    public void Dispose()
+    /// <summary>Holds <paramref name="session"/>'s wake-up back if a batch is open on this thread.</summary>
+    internal static bool TryDefer(ChatSession session)
     {
-        if (_mode == Mode.Joined)
+        if (!t_open)
         {
-            return;
+            return false;
         }
 
+        (t_deferred ??= []).Add(session);
+        return true;
+    }
+
+    private static Scope Open(Mode mode)
+    {
+        if (t_open)
+        {
+            return default;
+        }
+
+        t_open = true;
+        return new Scope(mode);
+    }
+
+    private static void Close(Mode mode)
+    {
         List<ChatSession>? deferred = t_deferred;
         try
         {
@@ -62,7 +86,7 @@ public readonly struct SessionWakeBatch : IDisposable
                 return;
             }
 
-            if (_mode == Mode.WakeOnThreadPool)
+            if (mode == Mode.WakeOnThreadPool)
             {
                 if (deferred.Count == 1)
                 {
@@ -98,36 +122,30 @@ public readonly struct SessionWakeBatch : IDisposable
         }
     }
 
-    /// <summary>Holds <paramref name="session"/>'s wake-up back if a batch is open on this thread.</summary>
-    internal static bool TryDefer(ChatSession session)
-    {
-        if (!t_open)
-        {
-            return false;
-        }
-
-        (t_deferred ??= []).Add(session);
-        return true;
-    }
-
-    private static SessionWakeBatch Open(Mode mode)
-    {
-        if (t_open)
-        {
-            return default;
-        }
-
-        t_open = true;
-        return new SessionWakeBatch(mode);
-    }
-
     private static void WakeAll(ChatSession[] sessions)
     {
         // Writers woken here that queue frames for others wake them in this batch too.
-        using SessionWakeBatch batch = Begin();
+        using Scope batch = Open(Mode.WakeOnThisThread);
         foreach (ChatSession session in sessions)
         {
             session.WakeReaderNow();
+        }
+    }
+
+    /// <summary>An open batch (or a joined one, which does nothing when disposed).</summary>
+    internal readonly struct Scope : IDisposable
+    {
+        private readonly Mode _mode;
+
+        internal Scope(Mode mode) => _mode = mode;
+
+        /// <summary>Wakes the writers held back since the batch was opened.</summary>
+        public void Dispose()
+        {
+            if (_mode != Mode.Joined)
+            {
+                Close(_mode);
+            }
         }
     }
 }

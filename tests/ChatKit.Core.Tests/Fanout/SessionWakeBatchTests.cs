@@ -1,4 +1,5 @@
 using ChatKit.Fanout;
+using ChatKit.Messaging;
 using ChatKit.Protocol;
 using ChatKit.Tests.Infrastructure;
 using static ChatKit.Tests.Infrastructure.SessionReader;
@@ -24,7 +25,7 @@ public sealed class SessionWakeBatchTests
         ValueTask<bool> carolWaits = carol.WaitToReadAsync();
         Assert.False(bobWaits.IsCompleted);
 
-        using (SessionWakeBatch.Begin())
+        Task handled = SessionWakeBatch.Run(_ =>
         {
             bob.Send(Frame);
             carol.Send(Frame);
@@ -33,9 +34,11 @@ public sealed class SessionWakeBatchTests
             // Nothing runs before the batch ends, so that what else it queues for bob (his ok) goes with it.
             Assert.False(bobWaits.IsCompleted);
             Assert.False(carolWaits.IsCompleted);
-        }
+            return Task.CompletedTask;
+        }, 0);
 
-        // Completed by Dispose itself, on this thread: no hand-off to the pool.
+        // Completed by Run itself, on this thread: no hand-off to the pool.
+        Assert.True(handled.IsCompletedSuccessfully);
         Assert.True(bobWaits.IsCompleted);
         Assert.True(carolWaits.IsCompleted);
         Assert.True(await bobWaits);
@@ -51,18 +54,93 @@ public sealed class SessionWakeBatchTests
         ChatSession bob = await OpenDrainedAsync(f, "bob", "phone");
         ValueTask<bool> waits = bob.WaitToReadAsync();
 
-        using (SessionWakeBatch.Begin())
+        await SessionWakeBatch.Run(_ =>
         {
-            using (SessionWakeBatch.Begin())
+            SessionWakeBatch.Run(_ =>
             {
                 bob.Send(Frame);
-            }
+                return Task.CompletedTask;
+            }, 0);
 
             Assert.False(waits.IsCompleted);
-        }
+            return Task.CompletedTask;
+        }, 0);
 
         Assert.True(waits.IsCompleted);
         Assert.True(await waits);
+    }
+
+    [Fact]
+    public async Task A_handler_that_yields_leaves_no_batch_open_behind_it()
+    {
+        await using var f = ChatKitFixture.Create();
+        ChatSession bob = await OpenDrainedAsync(f, "bob", "phone");
+        ChatSession carol = await OpenDrainedAsync(f, "carol", "phone");
+
+        Task handled = SessionWakeBatch.Run(async session =>
+        {
+            await Task.Yield();
+            session.Send(Frame);
+        }, bob);
+
+        // Right after Run, on the same thread: no batch is left open to swallow this wake-up.
+        Task<bool> carolWaits = carol.WaitToReadAsync().AsTask();
+        carol.Send(Frame);
+        Assert.True(await carolWaits.WaitAsync(WaitLimit));
+
+        // What the handler queued after it yielded is woken through the pool.
+        await handled.WaitAsync(WaitLimit);
+        Assert.True(await bob.WaitToReadAsync().AsTask().WaitAsync(WaitLimit));
+        Assert.Single(Drain(bob));
+    }
+
+    [Fact]
+    public async Task A_fan_out_on_its_own_wakes_its_writers_after_its_loop_through_the_pool()
+    {
+        await using var f = ChatKitFixture.Create();
+        ChatSession bob = await OpenDrainedAsync(f, "bob", "phone");
+        ChatSession carol = await OpenDrainedAsync(f, "carol", "phone");
+        Task<bool> bobWaits = bob.WaitToReadAsync().AsTask();
+        Task<bool> carolWaits = carol.WaitToReadAsync().AsTask();
+
+        using (SessionWakeBatch.BeginForThreadPool())
+        {
+            bob.Send(Frame);
+            carol.Send(Frame);
+
+            // Not woken during the loop: the caller may still queue the sender's ok, which should go with its entry.
+            Thread.Sleep(50);
+            Assert.False(bobWaits.IsCompleted);
+            Assert.False(carolWaits.IsCompleted);
+        }
+
+        Assert.True(await bobWaits.WaitAsync(WaitLimit));
+        Assert.True(await carolWaits.WaitAsync(WaitLimit));
+    }
+
+    [Fact]
+    public async Task A_fan_out_inside_a_transports_batch_is_woken_by_the_transports_batch()
+    {
+        await using var f = ChatKitFixture.Create();
+        ChatSession alice = await OpenDrainedAsync(f, "alice", "phone");
+        ChatSession bob = await OpenDrainedAsync(f, "bob", "phone");
+        ValueTask<bool> aliceWaits = alice.WaitToReadAsync();
+        ValueTask<bool> bobWaits = bob.WaitToReadAsync();
+
+        await SessionWakeBatch.Run(_ =>
+        {
+            // The in-memory store commits synchronously, so the fan-out runs here and its own batch joins this one.
+            Task<ChatMessage> sending = f.SendDirectAsync("alice", "bob", "c1");
+            Assert.True(sending.IsCompletedSuccessfully);
+            Assert.False(aliceWaits.IsCompleted);
+            Assert.False(bobWaits.IsCompleted);
+            return sending;
+        }, 0);
+
+        Assert.True(aliceWaits.IsCompleted);
+        Assert.True(bobWaits.IsCompleted);
+        Assert.True(await aliceWaits);
+        Assert.True(await bobWaits);
     }
 
     [Fact]
@@ -161,10 +239,11 @@ public sealed class SessionWakeBatchTests
                 // Half of the writers queue inside batches, as a transport's receive loop does.
                 if (w % 2 == 0 && i % 3 != 0)
                 {
-                    using (SessionWakeBatch.Begin())
+                    SessionWakeBatch.Run(session =>
                     {
-                        Assert.True(bob.Send(Frame));
-                    }
+                        Assert.True(session.Send(Frame));
+                        return Task.CompletedTask;
+                    }, bob);
                 }
                 else
                 {
