@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using System.Threading.Tasks.Sources;
 using ChatKit.Messaging;
 using ChatKit.Protocol;
 using ChatKit.Sync;
@@ -20,9 +19,6 @@ namespace ChatKit.Fanout;
 /// <para>The outgoing queue is bounded. Backlog is read a page at a time, only while the queue is at most half
 /// full, so a long backlog never overflows it; a live frame that finds it full closes the session with 4009, and
 /// the device loses nothing because it reconnects with its cursor.</para>
-/// <para>The writer waiting in <see cref="WaitToReadAsync"/> is woken by the thread pool, or, inside a
-/// <see cref="SessionWakeBatch"/>, on the batch's thread when it ends, so that the frames one request causes are
-/// written together without a hand-off between threads.</para>
 /// </remarks>
 public sealed class ChatSession
 {
@@ -33,7 +29,6 @@ public sealed class ChatSession
     private readonly object _gate = new();
     private readonly CancellationTokenSource _closeRequested = new();
     private readonly HashSet<string> _presenceSubscriptions = new(StringComparer.Ordinal);
-    private readonly ReaderSignal _readable;
     private long _lastQueued = -1;
     private long _wanted;
     private bool _filling = true;
@@ -56,7 +51,6 @@ public sealed class ChatSession
             FullMode = BoundedChannelFullMode.Wait,
             AllowSynchronousContinuations = false,
         });
-        _readable = new ReaderSignal(this);
     }
 
     /// <summary>The session id, unique across nodes.</summary>
@@ -96,20 +90,9 @@ public sealed class ChatSession
 
     internal HashSet<string> PresenceSubscriptions => _presenceSubscriptions;
 
-    /// <summary>
-    /// Waits until a frame can be read (<see langword="true"/>), or the session's queue is completed and empty
-    /// (<see langword="false"/>). One reader at a time.
-    /// </summary>
+    /// <summary>Waits until a frame can be read, or the session's queue is completed (returns <see langword="false"/>).</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
-    {
-        if (_queue.Reader.TryPeek(out _))
-        {
-            return new ValueTask<bool>(true);
-        }
-
-        return _queue.Reader.Completion.IsCompleted ? new ValueTask<bool>(false) : _readable.WaitAsync(cancellationToken);
-    }
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) => _queue.Reader.WaitToReadAsync(cancellationToken);
 
     /// <summary>Takes the next frame to write, if any. Read frames in a loop to pack them in one message.</summary>
     /// <param name="frame">The frame.</param>
@@ -160,7 +143,6 @@ public sealed class ChatSession
         }
 
         _queue.Writer.TryComplete();
-        WakeReader();
         _roomWaiter?.TrySetResult();
 
         // Transports register callbacks that may touch sockets: never run them on the thread that holds a lock.
@@ -245,29 +227,10 @@ public sealed class ChatSession
         }
     }
 
-    /// <summary>Runs the waiting reader's continuation on this thread (the end of a <see cref="SessionWakeBatch"/>).</summary>
-    internal void WakeReaderNow() => _readable.Release();
-
-    private bool HasFrameOrCompleted => _queue.Reader.TryPeek(out _) || _queue.Reader.Completion.IsCompleted;
-
-    private void WakeReader()
-    {
-        if (!_readable.TryClaim())
-        {
-            return;
-        }
-
-        if (!SessionWakeBatch.TryDefer(this))
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static s => s._readable.Release(), this, preferLocal: false);
-        }
-    }
-
     private bool Enqueue(in OutgoingFrame frame)
     {
         if (_queue.Writer.TryWrite(frame))
         {
-            WakeReader();
             return true;
         }
 
@@ -355,64 +318,5 @@ public sealed class ChatSession
         }
 
         return waiter.Task;
-    }
-
-    /// <summary>
-    /// The one pending <see cref="WaitToReadAsync"/>, completed by whoever claims it first: a queued frame, the close,
-    /// or the reader's cancellation. Its continuation runs where it is released, never where it is claimed, which may
-    /// be under the session's lock.
-    /// </summary>
-    private sealed class ReaderSignal(ChatSession session) : IValueTaskSource<bool>
-    {
-        private ManualResetValueTaskSourceCore<bool> _core;
-        private CancellationTokenRegistration _cancellation;
-        private CancellationToken _token;
-
-        // 1 while a reader waits and nobody has claimed its wake-up yet.
-        private int _waiting;
-
-        public ValueTask<bool> WaitAsync(CancellationToken cancellationToken)
-        {
-            _core.Reset();
-            _token = cancellationToken;
-            Volatile.Write(ref _waiting, 1);
-
-            // A frame (or the close) may have come between the caller's check and the line above, and found nobody
-            // waiting: look again, and take the wake-up back if nobody else has.
-            if (session.HasFrameOrCompleted && TryClaim())
-            {
-                return new ValueTask<bool>(!session._queue.Reader.Completion.IsCompleted || session._queue.Reader.TryPeek(out _));
-            }
-
-            if (cancellationToken.CanBeCanceled)
-            {
-                _cancellation = cancellationToken.UnsafeRegister(static s =>
-                {
-                    var signal = (ReaderSignal)s!;
-                    if (signal.TryClaim())
-                    {
-                        ThreadPool.UnsafeQueueUserWorkItem(static x => x._core.SetException(new OperationCanceledException(x._token)), signal, preferLocal: false);
-                    }
-                }, this);
-            }
-
-            return new ValueTask<bool>(this, _core.Version);
-        }
-
-        public bool TryClaim() => Volatile.Read(ref _waiting) == 1 && Interlocked.Exchange(ref _waiting, 0) == 1;
-
-        public void Release() => _core.SetResult(true);
-
-        public bool GetResult(short token)
-        {
-            _cancellation.Dispose();
-            _cancellation = default;
-            return _core.GetResult(token);
-        }
-
-        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
-
-        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-            => _core.OnCompleted(continuation, state, token, flags);
     }
 }

@@ -170,11 +170,6 @@ public sealed class SessionManager
         // item caches (a store may already have released it).
         InboxItem? encoded = null;
         ReadOnlyMemory<byte> tail = default;
-
-        // The writers this commit reaches are woken after the loop, together: inside a transport's batch when the
-        // store committed synchronously, else by one thread-pool item, which runs after the caller has queued the
-        // sender's ok, so that the ok goes out with the sender's own entry.
-        using SessionWakeBatch.Scope batch = SessionWakeBatch.BeginForThreadPool();
         for (int i = 0; i < entries.Count; i++)
         {
             AppendedEntry e = entries[i];
@@ -196,7 +191,6 @@ public sealed class SessionManager
 
     internal void DeliverFrame(IReadOnlyList<string> users, ReadOnlyMemory<byte> frame, ChatSession? except = null)
     {
-        using SessionWakeBatch.Scope batch = SessionWakeBatch.BeginForThreadPool();
         foreach (string user in users)
         {
             if (_byUser.TryGetValue(user, out ChatSession[]? sessions))

@@ -267,11 +267,7 @@ internal sealed class WebSocketConnection
                     continue;
                 }
 
-                // The writers this message wakes (the recipients', the sender's own for its entry and ok) run on this
-                // thread once its synchronous part is done, each packing what it was given into one write.
-                await SessionWakeBatch.Run(
-                    static s => s.Connection.ProcessMessageAsync(s.Message, s.CancellationToken),
-                    (Connection: this, Message: (ReadOnlyMemory<byte>)message.AsMemory(0, length), CancellationToken: cancellationToken)).ConfigureAwait(false);
+                await ProcessMessageAsync(message.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
             }
             finally
             {
