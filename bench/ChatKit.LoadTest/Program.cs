@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ChatKit.LoadTest.Cli;
+using ChatKit.LoadTest.Measure;
 using ChatKit.LoadTest.Reporting;
 using ChatKit.LoadTest.Scenarios;
 using ChatKit.LoadTest.Servers;
@@ -23,6 +24,9 @@ internal static class Program
                     return await RunOrCompareAsync(cl).ConfigureAwait(false);
                 case "idle-worker":
                     return await IdleWorker.RunAsync(cl).ConfigureAwait(false);
+                case "probe":
+                    Console.WriteLine(HostProbe.TimeWork().ToString("F3", CultureInfo.InvariantCulture));
+                    return 0;
                 default:
                     Console.WriteLine(Help);
                     return cl.Command is "help" or "--help" ? 0 : 2;
@@ -107,7 +111,12 @@ internal static class Program
             {
                 try
                 {
+                    // Only where this command starts the servers: a server already running would share the probe's CPU.
+                    var probe = compare && url is null;
+                    var before = probe ? await HostProbe.MeasureOnAsync(launch.ServerCpus, cts.Token).ConfigureAwait(false) : null;
                     var m = await ScenarioRunner.MeasureAsync(target, options, launch, rate, seconds, round, hints.TryGetValue(target, out var h) ? h : null, cts.Token).ConfigureAwait(false);
+                    var after = probe ? await HostProbe.MeasureOnAsync(launch.ServerCpus, cts.Token).ConfigureAwait(false) : null;
+                    m = m with { ProbeBeforeMs = before, ProbeAfterMs = after };
                     if (cpuCompare && m.Detail is StepResult step)
                     {
                         m = m with { Score = DeliveriesPerCpuSecond(step) };
@@ -119,7 +128,7 @@ internal static class Program
                         hints[target] = m.Score;
                     }
 
-                    Console.WriteLine($"[{target.Name()} round {round}] {m.Headline}");
+                    Console.WriteLine($"[{target.Name()} round {round}] {m.Headline}{ProbeText(m)}");
                 }
                 catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or TimeoutException or IOException or System.Net.WebSockets.WebSocketException or HttpRequestException)
                 {
@@ -130,6 +139,7 @@ internal static class Program
         }
 
         string? ratioLine = null;
+        string? likeSpeedLine = null;
         var ratioValid = false;
         if (compare)
         {
@@ -142,14 +152,21 @@ internal static class Program
             var measured = cpuCompare ? string.Create(CultureInfo.InvariantCulture, $"{options.Scenario}-cpu@{rate}") : options.Scenario;
             ratioLine = RatioLine(measured, targets[0].Name(), targets[1].Name(), ratios);
             ratioValid = ratios.Any(r => !double.IsNaN(r) && !double.IsInfinity(r));
+            likeSpeedLine = LikeSpeedLine(measurements, ratios);
         }
 
-        var (json, md) = ResultWriter.Write(outPath, commandLine, options.Scenario, measurements, ratioLine);
+        var (json, md) = ResultWriter.Write(outPath, commandLine, options.Scenario, measurements, ratioLine, likeSpeedLine);
         Console.WriteLine($"results: {json}");
         Console.WriteLine($"table:   {md}");
-        Console.WriteLine(File.ReadAllText(md).TrimEnd().Replace("`" + ratioLine + "`", "", StringComparison.Ordinal).TrimEnd());
+        var table = File.ReadAllText(md).Replace("`" + ratioLine + "`", "", StringComparison.Ordinal);
+        Console.WriteLine((likeSpeedLine is null ? table : table.Replace(likeSpeedLine, "", StringComparison.Ordinal)).TrimEnd());
         if (ratioLine is not null)
         {
+            if (likeSpeedLine is not null)
+            {
+                Console.WriteLine(likeSpeedLine);
+            }
+
             Console.WriteLine(ratioLine);
             return ratioValid ? 0 : 1;
         }
@@ -164,6 +181,36 @@ internal static class Program
     /// </summary>
     private static double DeliveriesPerCpuSecond(StepResult step) =>
         step.Passed && step.ServerCpuMicrosPerDelivery > 0 ? 1e6 / step.ServerCpuMicrosPerDelivery : 0;
+
+    private static string ProbeText(Measurement m) =>
+        m.ProbeBeforeMs is { } before && m.ProbeAfterMs is { } after
+            ? string.Create(CultureInfo.InvariantCulture, $"  host probe {before:F1}/{after:F1} ms")
+            : "";
+
+    /// <summary>
+    /// The ratio over the rounds that ran at a like host speed (see <see cref="HostProbe"/>), printed before the
+    /// ratio line; <see langword="null"/> without probes.
+    /// </summary>
+    private static string? LikeSpeedLine(IReadOnlyList<Measurement> measurements, IReadOnlyList<double> ratios)
+    {
+        if (measurements.All(m => m.ProbeBeforeMs is null))
+        {
+            return null;
+        }
+
+        var like = HostProbe.LikeSpeedRounds(measurements.Select(m => (m.Round, m.ProbeBeforeMs, m.ProbeAfterMs)));
+        var probes = measurements.SelectMany(m => new[] { m.ProbeBeforeMs, m.ProbeAfterMs }).OfType<double>().ToList();
+        var valid = like.Select(r => ratios[r - 1]).Where(r => !double.IsNaN(r) && !double.IsInfinity(r)).OrderBy(r => r).ToList();
+        var spread = string.Create(CultureInfo.InvariantCulture, $"host probes {probes.Min():F1}–{probes.Max():F1} ms");
+        if (valid.Count == 0)
+        {
+            return $"like host speed: no round ({spread}; a round counts when its probes are within {HostProbe.LikeSpeedFactor - 1:P0})";
+        }
+
+        var median = valid.Count % 2 == 1 ? valid[valid.Count / 2] : (valid[(valid.Count / 2) - 1] + valid[valid.Count / 2]) / 2;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"like host speed: rounds {string.Join(',', like)}, ratio {median:F2} (min {valid[0]:F2}, max {valid[^1]:F2}) ({spread})");
+    }
 
     public static string RatioLine(string scenario, string a, string b, IReadOnlyList<double> ratios)
     {
@@ -231,6 +278,9 @@ internal static class Program
                  --hold 1 (churn)  --devices 2000 --backlog 100 (storm)  --server-cpus 0 --generator-cpus 1 --no-pin --nice N
                  --signalr-user-delivery user|group  --storage InMemory --chatkit-arg=--ChatKit:Key=Value (repeatable)  --out PATH  --no-build
                  --chatkit-listener (ChatKit's WebSockets on ListenOptions.UseChatKit)  --chatkit-ws-url URL (with --url)
+        A compare that starts its servers pinned times a fixed piece of CPU work on the server CPUs before and after each
+        measurement (host probe, ms) and prints, before the ratio line, the ratio over the rounds whose probes agree
+        within 10 % (like host speed).
         Results: artifacts/bench/*.json and *.md; server logs in artifacts/bench/logs.
         """;
 }

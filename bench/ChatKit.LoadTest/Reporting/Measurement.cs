@@ -5,4 +5,11 @@ namespace ChatKit.LoadTest.Reporting;
 /// scenario (capacity; 1 / bytes per idle connection; 1 / seconds to catch up), so a ratio of two
 /// scores above 1 always means the first target is better.
 /// </summary>
-internal sealed record Measurement(string Target, string Scenario, int Round, double Score, string Headline, object Detail);
+internal sealed record Measurement(string Target, string Scenario, int Round, double Score, string Headline, object Detail)
+{
+    /// <summary>The host probe on the server's CPUs just before the measurement, in ms (see <c>HostProbe</c>).</summary>
+    public double? ProbeBeforeMs { get; init; }
+
+    /// <summary>The host probe just after it.</summary>
+    public double? ProbeAfterMs { get; init; }
+}

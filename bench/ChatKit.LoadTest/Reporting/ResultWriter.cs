@@ -15,7 +15,7 @@ internal static class ResultWriter
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    public static (string Json, string Markdown) Write(string? outPath, string command, string scenario, IReadOnlyList<Measurement> measurements, string? ratioLine)
+    public static (string Json, string Markdown) Write(string? outPath, string command, string scenario, IReadOnlyList<Measurement> measurements, string? ratioLine, string? likeSpeedLine = null)
     {
         var dir = RepoPaths.ArtifactsDirectory;
         var stem = outPath ?? Path.Combine(dir, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{scenario}");
@@ -26,7 +26,7 @@ internal static class ResultWriter
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(stem))!);
         var machine = MachineInfo.Current();
-        var document = new { command, scenario, machine, ratio = ratioLine, measurements = measurements.Select(m => new { m.Target, m.Scenario, m.Round, m.Score, m.Headline, Detail = (object)m.Detail }) };
+        var document = new { command, scenario, machine, ratio = ratioLine, likeHostSpeed = likeSpeedLine, measurements = measurements.Select(m => new { m.Target, m.Scenario, m.Round, m.Score, m.Headline, m.ProbeBeforeMs, m.ProbeAfterMs, Detail = (object)m.Detail }) };
         File.WriteAllText(stem + ".json", JsonSerializer.Serialize(document, JsonOptions));
 
         var md = new StringBuilder();
@@ -61,6 +61,19 @@ internal static class ResultWriter
             {
                 md.AppendLine(CultureInfo.InvariantCulture, $"| {m.Round} | {m.Target} | {m.Headline} |");
             }
+        }
+
+        if (measurements.Any(m => m.ProbeBeforeMs is not null))
+        {
+            md.AppendLine();
+            md.AppendLine("Host probe (ms of fixed CPU work on the server CPUs, before / after each measurement): " + string.Join(", ",
+                measurements.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Target} r{m.Round} {m.ProbeBeforeMs:F1}/{m.ProbeAfterMs:F1}"))));
+        }
+
+        if (likeSpeedLine is not null)
+        {
+            md.AppendLine();
+            md.AppendLine(likeSpeedLine);
         }
 
         if (ratioLine is not null)
