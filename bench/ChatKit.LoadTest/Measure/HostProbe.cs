@@ -16,6 +16,8 @@ internal static class HostProbe
     public const double LikeSpeedFactor = 1.10;
 
     private const int Repetitions = 7;
+
+    private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(3);
     private const int RoundTripsPerRepetition = 1000;
 
     /// <summary>
@@ -66,6 +68,10 @@ internal static class HostProbe
         {
             return null;
         }
+
+        // A server that just stopped leaves work on its CPU for a moment (a thousand sockets closing, its process
+        // exiting): probed at once, the host reads up to half as fast as it is.
+        await Task.Delay(SettleTime, cancellationToken).ConfigureAwait(false);
 
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot find this program's path.");
         var start = new ProcessStartInfo("taskset") { UseShellExecute = false, RedirectStandardOutput = true };
