@@ -204,13 +204,16 @@ internal static class Program
         var spread = string.Create(CultureInfo.InvariantCulture, $"host probes {probes.Min():F1}–{probes.Max():F1} ms");
         if (valid.Count == 0)
         {
-            return $"like host speed: no round ({spread}; a round counts when its probes are within {HostProbe.LikeSpeedFactor - 1:P0})";
+            return string.Create(CultureInfo.InvariantCulture, $"like host speed: no round ({spread}; a round counts when its probes are within {HostProbe.LikeSpeedFactor - 1:P0})");
         }
 
-        var median = valid.Count % 2 == 1 ? valid[valid.Count / 2] : (valid[(valid.Count / 2) - 1] + valid[valid.Count / 2]) / 2;
         return string.Create(CultureInfo.InvariantCulture,
-            $"like host speed: rounds {string.Join(',', like)}, ratio {median:F2} (min {valid[0]:F2}, max {valid[^1]:F2}) ({spread})");
+            $"like host speed: rounds {string.Join(',', like)}, ratio {Median(valid):F2} (min {valid[0]:F2}, max {valid[^1]:F2}) ({spread})");
     }
+
+    /// <summary>The median of values sorted in ascending order.</summary>
+    private static double Median(List<double> sorted) =>
+        sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
 
     public static string RatioLine(string scenario, string a, string b, IReadOnlyList<double> ratios)
     {
@@ -220,8 +223,7 @@ internal static class Program
             return $"ratio {scenario} {a}/{b} nan (min nan, max nan)";
         }
 
-        var median = valid.Count % 2 == 1 ? valid[valid.Count / 2] : (valid[(valid.Count / 2) - 1] + valid[valid.Count / 2]) / 2;
-        return string.Create(CultureInfo.InvariantCulture, $"ratio {scenario} {a}/{b} {median:F2} (min {valid[0]:F2}, max {valid[^1]:F2})");
+        return string.Create(CultureInfo.InvariantCulture, $"ratio {scenario} {a}/{b} {Median(valid):F2} (min {valid[0]:F2}, max {valid[^1]:F2})");
     }
 
     private static async Task<int> ReExecPinnedAsync(string cpus, int? nice)
@@ -278,9 +280,9 @@ internal static class Program
                  --hold 1 (churn)  --devices 2000 --backlog 100 (storm)  --server-cpus 0 --generator-cpus 1 --no-pin --nice N
                  --signalr-user-delivery user|group  --storage InMemory --chatkit-arg=--ChatKit:Key=Value (repeatable)  --out PATH  --no-build
                  --chatkit-listener (ChatKit's WebSockets on ListenOptions.UseChatKit)  --chatkit-ws-url URL (with --url)
-        A compare that starts its servers pinned times a fixed piece of CPU work on the server CPUs before and after each
-        measurement (host probe, ms) and prints, before the ratio line, the ratio over the rounds whose probes agree
-        within 10 % (like host speed).
+        A compare that starts its servers pinned times a fixed piece of work (loopback TCP round trips) on the server CPUs
+        before and after each measurement (host probe, ms) and prints, before the ratio line, the ratio over the rounds
+        whose probes agree within 10 % (like host speed).
         Results: artifacts/bench/*.json and *.md; server logs in artifacts/bench/logs.
         """;
 }

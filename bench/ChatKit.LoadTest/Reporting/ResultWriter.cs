@@ -66,7 +66,7 @@ internal static class ResultWriter
         if (measurements.Any(m => m.ProbeBeforeMs is not null))
         {
             md.AppendLine();
-            md.AppendLine("Host probe (ms of fixed CPU work on the server CPUs, before / after each measurement): " + string.Join(", ",
+            md.AppendLine("Host probe (ms of fixed work on the server CPUs, before / after each measurement): " + string.Join(", ",
                 measurements.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Target} r{m.Round} {m.ProbeBeforeMs:F1}/{m.ProbeAfterMs:F1}"))));
         }
 
