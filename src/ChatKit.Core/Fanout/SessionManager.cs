@@ -166,21 +166,14 @@ public sealed class SessionManager
 
     internal void DeliverEntries(IReadOnlyList<AppendedEntry> entries)
     {
-        // The entries of one commit share one item: take its encoded tail once for all recipients, whatever the
-        // item caches (a store may already have released it).
-        InboxItem? encoded = null;
-        ReadOnlyMemory<byte> tail = default;
+        // The entries of one commit share one item, which encodes its tail once and keeps it: every recipient gets
+        // the same bytes.
         for (int i = 0; i < entries.Count; i++)
         {
             AppendedEntry e = entries[i];
             if (_byUser.TryGetValue(e.User, out ChatSession[]? sessions))
             {
-                if (!ReferenceEquals(encoded, e.Entry.Item))
-                {
-                    encoded = e.Entry.Item;
-                    tail = encoded.GetEntryTail();
-                }
-
+                ReadOnlyMemory<byte> tail = e.Entry.Item.GetEntryTail();
                 foreach (ChatSession s in sessions)
                 {
                     s.Offer(e.Entry.Seq, tail);

@@ -38,7 +38,7 @@ public sealed class SessionTests
     }
 
     [Fact]
-    public async Task A_commit_reaching_many_sessions_is_encoded_once_even_if_its_store_released_the_encoding()
+    public async Task A_commit_reaching_many_sessions_is_encoded_once_even_after_later_commits()
     {
         await using var f = ChatKitFixture.Create();
         ChatSession[] bob =
@@ -52,7 +52,7 @@ public sealed class SessionTests
             Drain(s);
         }
 
-        // Straight to the store, so that the second commit releases the first one's encoding before its fan-out.
+        // Straight to the store, so that a second commit comes between the first one and its fan-out.
         string channel = ChannelIds.Direct("alice", "bob");
         CommitResult first = await f.Store.CommitAsync(new MessageDraft(1, channel, ("alice", "bob"), "alice", "phone", "one", null, "c1", ChatKitFixture.Start));
         await f.Store.CommitAsync(new MessageDraft(2, channel, ("alice", "bob"), "alice", "phone", "two", null, "c2", ChatKitFixture.Start));
