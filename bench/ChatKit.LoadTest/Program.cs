@@ -64,6 +64,7 @@ internal static class Program
             ChatKitStorage = cl.Get("storage", "InMemory"),
             ChatKitArgs = cl.GetAll("chatkit-arg"),
             SignalRUserDelivery = cl.Get("signalr-user-delivery", "user"),
+            SocketIoAcknowledged = cl.Flag("socketio-acked"),
             ExternalUrl = url is null ? null : new Uri(url),
             ExternalPid = cl.Get("server-pid") is { } pid ? int.Parse(pid, CultureInfo.InvariantCulture) : null,
             ChatKitPath = cl.Get("chatkit-path", "/chatkit"),
@@ -278,7 +279,7 @@ internal static class Program
         Options: --users N  --groups N --group-size N  --body 100  --p99-ms 50  --step-seconds 4  --warmup S (run)  --warmup-max 60  --warmup-min 0 (capacity)  --timeline CSV (last step: per 100 ms, deliveries and slowest)  --start-rate R
                  --max-rate R  --connections 10000 --per-worker 5000 --quiet 10 (idle)  --churners 1000 --watchers 20
                  --hold 1 (churn)  --devices 2000 --backlog 100 (storm)  --server-cpus 0 --generator-cpus 1 --no-pin --nice N
-                 --signalr-user-delivery user|group  --storage InMemory --chatkit-arg=--ChatKit:Key=Value (repeatable)  --out PATH  --no-build
+                 --signalr-user-delivery user|group  --socketio-acked (1:1 kept and acknowledged, as ChatKit's send)  --storage InMemory --chatkit-arg=--ChatKit:Key=Value (repeatable)  --out PATH  --no-build
                  --chatkit-listener (ChatKit's WebSockets on ListenOptions.UseChatKit)  --chatkit-ws-url URL (with --url)
         A compare that starts its servers pinned times a fixed piece of work (loopback TCP round trips) on the server CPUs
         before and after each measurement (host probe, ms) and prints, before the ratio line, the ratio over the rounds

@@ -63,6 +63,15 @@ io.on('connection', (socket) => {
   socket.on('dm', (to, body) => {
     socket.to('u:' + to).to('u:' + user).emit('m', body);
   });
+  // 1:1 as ChatKit's `send` does it (the load generator's --socketio-acked): kept in both users' inboxes for their
+  // devices' catch-up, sent to every device of the recipient and the sender's other devices, and acknowledged to the
+  // sender once kept.
+  socket.on('dma', (to, body, ack) => {
+    inbox(to).push(body);
+    if (to !== user) inbox(user).push(body);
+    socket.to('u:' + to).to('u:' + user).emit('m', body);
+    if (typeof ack === 'function') ack();
+  });
   // 1:1 kept for offline devices too (reconnect storm); acknowledged so the sender can pace.
   socket.on('dms', (to, body, ack) => {
     inbox(to).push(body);

@@ -8,8 +8,10 @@ namespace ChatKit.LoadTest.Protocols;
 /// <summary>
 /// Socket.IO v4 over Engine.IO v4, spoken raw over a WebSocket: <c>0{...}</c> open, <c>40{auth}</c> connect,
 /// <c>42["event",...]</c> events, <c>42ID[...]</c> / <c>43ID[...]</c> acks, server ping <c>2</c> answered by pong <c>3</c>.
+/// With <paramref name="acknowledged"/> a 1:1 message is the baseline's <c>dma</c> (kept and acknowledged, as ChatKit's
+/// <c>send</c>) instead of its <c>dm</c> (forwarded, nothing kept, no answer to the sender).
 /// </summary>
-internal sealed class SocketIoProtocol(Uri httpBase) : IWireProtocol
+internal sealed class SocketIoProtocol(Uri httpBase, bool acknowledged = false) : IWireProtocol
 {
     private static readonly byte[] Pong = "3"u8.ToArray();
     private long _ack;
@@ -89,14 +91,16 @@ internal sealed class SocketIoProtocol(Uri httpBase) : IWireProtocol
     }
 
     public byte[] Direct(WsConnection from, string to, string body, long n)
-        => Encoding.UTF8.GetBytes($"42[\"dm\",\"{to}\",\"{body}\"]");
+        => acknowledged
+            ? Encoding.UTF8.GetBytes($"42{NextAckId()}[\"dma\",\"{to}\",\"{body}\"]")
+            : Encoding.UTF8.GetBytes($"42[\"dm\",\"{to}\",\"{body}\"]");
 
     public byte[] Group(WsConnection from, string group, string body, long n)
         => Encoding.UTF8.GetBytes($"42[\"gm\",\"{group}\",\"{body}\"]");
 
     public (string Id, byte[] Frame) StoredDirect(WsConnection from, string to, string body, long n)
     {
-        var id = Interlocked.Increment(ref _ack).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var id = NextAckId();
         return (id, Encoding.UTF8.GetBytes($"42{id}[\"dms\",\"{to}\",\"{body}\"]"));
     }
 
@@ -116,7 +120,9 @@ internal sealed class SocketIoProtocol(Uri httpBase) : IWireProtocol
 
     private Task<string> EmitWithAckAsync(WsConnection connection, string argumentsJson)
     {
-        var id = Interlocked.Increment(ref _ack).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var id = NextAckId();
         return connection.RequestAsync(id, Encoding.UTF8.GetBytes($"42{id}[{argumentsJson}]"), TimeSpan.FromSeconds(30));
     }
+
+    private string NextAckId() => Interlocked.Increment(ref _ack).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -196,7 +196,7 @@ internal sealed class Deployment : IAsyncDisposable
     {
         Target.ChatKit or Target.ChatKitLiteDb => new ChatKitProtocol(httpBase, options.ChatKitPath, Http, webSocketBase),
         Target.SignalR => new SignalRProtocol(httpBase, "/hub"),
-        Target.SocketIo => new SocketIoProtocol(httpBase),
+        Target.SocketIo => new SocketIoProtocol(httpBase, options.SocketIoAcknowledged),
         _ => new RelayProtocol(httpBase),
     };
 

@@ -20,6 +20,9 @@ internal sealed class LaunchOptions
     /// <summary>SignalR baseline's 1:1 delivery: "user" (Clients.User) or "group" (per-user group).</summary>
     public string SignalRUserDelivery { get; init; } = "user";
 
+    /// <summary>Socket.IO baseline's 1:1: kept and acknowledged to the sender (<c>dma</c>, as ChatKit's <c>send</c>) instead of only forwarded (<c>dm</c>).</summary>
+    public bool SocketIoAcknowledged { get; init; }
+
     /// <summary>Base URL of a server that is already running (run --url); nothing is started then.</summary>
     public Uri? ExternalUrl { get; init; }
 
