@@ -44,6 +44,9 @@ public sealed class ChatSession
         _capacity = capacity;
         _store = store;
         _lastActivityTimestamp = now;
+
+        // Opening the session records its user's activity in the presence store: the first touch is due an interval later.
+        _lastTouchPublished = now;
         _queue = Channel.CreateBounded<OutgoingFrame>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,

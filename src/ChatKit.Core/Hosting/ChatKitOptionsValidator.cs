@@ -27,6 +27,8 @@ internal sealed class ChatKitOptionsValidator : IValidateOptions<ChatKitOptions>
             "ChatKit:HeartbeatInterval must be between 100 ms and 10 minutes.");
         Check(options.PresenceGracePeriod >= TimeSpan.Zero && options.PresenceGracePeriod <= TimeSpan.FromMinutes(10),
             "ChatKit:PresenceGracePeriod must be between 0 and 10 minutes.");
+        Check(options.PresenceTouchInterval >= TimeSpan.Zero && options.PresenceTouchInterval <= TimeSpan.FromHours(1),
+            "ChatKit:PresenceTouchInterval must be between 0 and 1 hour.");
         Check(options.MaxGroupMembers is >= 2 and <= 10_000, "ChatKit:MaxGroupMembers must be 2–10,000.");
         Check(options.MaxBodyChars is >= 1 and <= 1_000_000, "ChatKit:MaxBodyChars must be 1–1,000,000.");
         Check(options.MaxMetaBytes is >= 0 and <= 1_000_000, "ChatKit:MaxMetaBytes must be 0–1,000,000.");

@@ -14,8 +14,6 @@ namespace ChatKit.Presence;
 /// </summary>
 internal sealed class PresenceService
 {
-    private static readonly TimeSpan TouchInterval = TimeSpan.FromSeconds(1);
-
     private readonly IPresenceStore _store;
     private readonly IChatBus _bus;
     private readonly TimeProvider _clock;
@@ -32,7 +30,7 @@ internal sealed class PresenceService
         _clock = clock;
         _options = options.Value;
         _logger = logger;
-        _touchIntervalTicks = (long)(TouchInterval.TotalSeconds * clock.TimestampFrequency);
+        _touchIntervalTicks = (long)(_options.PresenceTouchInterval.TotalSeconds * clock.TimestampFrequency);
     }
 
     public async Task SessionOpenedAsync(ChatSession session, CancellationToken cancellationToken)

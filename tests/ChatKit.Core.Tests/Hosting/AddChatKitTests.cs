@@ -18,6 +18,7 @@ public sealed class AddChatKitTests
         { "InboxRetentionCount", "ChatKit:InboxRetentionCount" },
         { "InboxRetentionAge", "ChatKit:InboxRetentionAge" },
         { "HeartbeatInterval", "ChatKit:HeartbeatInterval" },
+        { "PresenceTouchInterval", "ChatKit:PresenceTouchInterval" },
         { "DedupeWindow", "ChatKit:DedupeWindow" },
         { "SessionQueueCapacity", "ChatKit:SessionQueueCapacity" },
         { "RateLimit", "ChatKit:RateLimit:Burst" },
@@ -36,6 +37,7 @@ public sealed class AddChatKitTests
             case "InboxRetentionCount": o.InboxRetentionCount = 0; break;
             case "InboxRetentionAge": o.InboxRetentionAge = TimeSpan.Zero; break;
             case "HeartbeatInterval": o.HeartbeatInterval = TimeSpan.FromMilliseconds(10); break;
+            case "PresenceTouchInterval": o.PresenceTouchInterval = TimeSpan.FromSeconds(-1); break;
             case "DedupeWindow": o.DedupeWindow = TimeSpan.FromHours(1); break;
             case "SessionQueueCapacity": o.SessionQueueCapacity = 1; break;
             case "RateLimit": o.RateLimit.Burst = 0; break;

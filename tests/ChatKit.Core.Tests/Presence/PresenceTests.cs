@@ -158,13 +158,51 @@ public sealed class PresenceTests
         Assert.True(p.Online);
     }
 
-    /// <summary>The in-memory store, counting removed sessions.</summary>
+    [Fact]
+    public async Task An_open_session_writes_its_activity_at_most_once_per_touch_interval()
+    {
+        var store = new CountingPresenceStore();
+        await using var f = ChatKitFixture.Create(o => o.PresenceTouchInterval = TimeSpan.FromSeconds(60),
+            s => s.AddSingleton<IPresenceStore>(store), fakeClock: true);
+        ChatSession alice = await f.Sessions.OpenAsync("alice", "phone", null);
+        DateTimeOffset opened = f.Clock!.GetUtcNow();
+
+        // Frames within the interval after the open (which recorded the activity) write nothing.
+        for (int i = 0; i < 4; i++)
+        {
+            f.Clock.Advance(TimeSpan.FromSeconds(14));
+            f.Engine.Touch(alice);
+        }
+
+        Assert.Equal(0, store.Touches);
+        Assert.Equal(opened, (await f.Engine.GetPresenceAsync(["alice"]))[0].LastActiveAt);
+
+        f.Clock.Advance(TimeSpan.FromSeconds(4)); // 60 s after the open
+        f.Engine.Touch(alice);
+        DateTimeOffset touched = f.Clock.GetUtcNow();
+        await EventuallyAsync(() => store.Touches == 1, "the touch due after the interval");
+        f.Clock.Advance(TimeSpan.FromSeconds(59));
+        f.Engine.Touch(alice);
+        Assert.Equal(1, store.Touches);
+        Assert.Equal(touched, (await f.Engine.GetPresenceAsync(["alice"]))[0].LastActiveAt);
+
+        // Closing records the activity whatever the interval.
+        await f.Sessions.CloseAsync(alice, SessionCloseKind.Clean);
+        PresenceInfo closed = (await f.Engine.GetPresenceAsync(["alice"]))[0];
+        Assert.False(closed.Online);
+        Assert.Equal(f.Clock.GetUtcNow(), closed.LastActiveAt);
+    }
+
+    /// <summary>The in-memory store, counting removed sessions and touches.</summary>
     private sealed class CountingPresenceStore : IPresenceStore
     {
         private readonly InMemoryPresenceStore _inner = new();
         private int _removed;
+        private int _touches;
 
         public int Removed => Volatile.Read(ref _removed);
+
+        public int Touches => Volatile.Read(ref _touches);
 
         public ValueTask<bool> AddSessionAsync(string user, string sessionId, string nodeId, DateTimeOffset at, CancellationToken cancellationToken = default) =>
             _inner.AddSessionAsync(user, sessionId, nodeId, at, cancellationToken);
@@ -175,7 +213,11 @@ public sealed class PresenceTests
             return _inner.RemoveSessionAsync(user, sessionId, at, cancellationToken);
         }
 
-        public ValueTask TouchAsync(string user, DateTimeOffset at, CancellationToken cancellationToken = default) => _inner.TouchAsync(user, at, cancellationToken);
+        public ValueTask TouchAsync(string user, DateTimeOffset at, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _touches);
+            return _inner.TouchAsync(user, at, cancellationToken);
+        }
 
         public ValueTask<IReadOnlyList<PresenceInfo>> GetAsync(IReadOnlyList<string> users, CancellationToken cancellationToken = default) =>
             _inner.GetAsync(users, cancellationToken);
