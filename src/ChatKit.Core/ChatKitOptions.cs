@@ -31,8 +31,9 @@ public sealed class ChatKitOptions
     /// <summary>
     /// How often, at most, an open session's frames move its user's stored <c>lastActiveAt</c> forward; opening and
     /// closing a session always record it. An online user's <c>lastActiveAt</c> is therefore up to this much older
-    /// than their last frame (an offline user's is exact), and a store shared by many nodes takes one write per open
-    /// session per interval, most of them brought by idle devices' <c>ping</c>. Default 60 s; zero writes on every frame.
+    /// than their last frame (an offline user's is when their last session closed, or, when a node died, its last
+    /// write), and a store shared by many nodes takes one write per open session per interval, most of them brought by
+    /// idle devices' <c>ping</c>. Default 60 s; zero writes on every frame.
     /// </summary>
     public TimeSpan PresenceTouchInterval { get; set; } = TimeSpan.FromSeconds(60);
 

@@ -106,8 +106,9 @@ internal sealed class RedisPresenceStore : IPresenceStore
     public ValueTask TouchAsync(string user, DateTimeOffset at, CancellationToken cancellationToken = default) =>
         new(_ctx.RunAsync(async db =>
         {
-            // Fire and forget: sessions touch about once a second each, so under load nearly every message brings
-            // one, and its reply (none) only cost a thread pool hop. A later read on the connection still sees it.
+            // Fire and forget: every open session touches once per PresenceTouchInterval, most of them on an idle
+            // device's ping, and a reply (there is none) would only cost a thread-pool hop. A later read on the
+            // connection still sees it.
             await db.ScriptEvaluateAsync(Scripts.Touch, [_keys.User(user)], [at.ToUnixTimeMilliseconds()], CommandFlags.FireAndForget).ConfigureAwait(false);
             return true;
         }, cancellationToken));
