@@ -152,7 +152,7 @@ internal static class Program
             }).ToList();
             var measured = cpuCompare ? string.Create(CultureInfo.InvariantCulture, $"{options.Scenario}-cpu@{rate}") : options.Scenario;
             ratioLine = RatioLine(measured, targets[0].Name(), targets[1].Name(), ratios);
-            ratioValid = ratios.Any(r => !double.IsNaN(r) && !double.IsInfinity(r));
+            ratioValid = ratios.Any(double.IsFinite);
             likeSpeedLine = LikeSpeedLine(measurements, ratios);
         }
 
@@ -201,7 +201,7 @@ internal static class Program
 
         var like = HostProbe.LikeSpeedRounds(measurements.Select(m => (m.Round, m.ProbeBeforeMs, m.ProbeAfterMs)));
         var probes = measurements.SelectMany(m => new[] { m.ProbeBeforeMs, m.ProbeAfterMs }).OfType<double>().ToList();
-        var valid = like.Select(r => ratios[r - 1]).Where(r => !double.IsNaN(r) && !double.IsInfinity(r)).OrderBy(r => r).ToList();
+        var valid = FiniteSorted(like.Select(r => ratios[r - 1]));
         var spread = string.Create(CultureInfo.InvariantCulture, $"host probes {probes.Min():F1}–{probes.Max():F1} ms");
         if (valid.Count == 0)
         {
@@ -212,13 +212,16 @@ internal static class Program
             $"like host speed: rounds {string.Join(',', like)}, ratio {Median(valid):F2} (min {valid[0]:F2}, max {valid[^1]:F2}) ({spread})");
     }
 
+    /// <summary>The ratios that were measured (a round that failed or whose baseline scored 0 gives none), ascending.</summary>
+    private static List<double> FiniteSorted(IEnumerable<double> ratios) => ratios.Where(double.IsFinite).Order().ToList();
+
     /// <summary>The median of values sorted in ascending order.</summary>
     private static double Median(List<double> sorted) =>
         sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
 
     public static string RatioLine(string scenario, string a, string b, IReadOnlyList<double> ratios)
     {
-        var valid = ratios.Where(r => !double.IsNaN(r) && !double.IsInfinity(r)).OrderBy(r => r).ToList();
+        var valid = FiniteSorted(ratios);
         if (valid.Count == 0)
         {
             return $"ratio {scenario} {a}/{b} nan (min nan, max nan)";

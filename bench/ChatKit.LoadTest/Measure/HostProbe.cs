@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 
 namespace ChatKit.LoadTest.Measure;
@@ -16,9 +18,9 @@ internal static class HostProbe
     public const double LikeSpeedFactor = 1.10;
 
     private const int Repetitions = 7;
+    private const int RoundTripsPerRepetition = 1000;
 
     private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(3);
-    private const int RoundTripsPerRepetition = 1000;
 
     /// <summary>
     /// Times the work in this process: the fastest of several repetitions, in milliseconds. The work is what a chat
@@ -27,10 +29,10 @@ internal static class HostProbe
     /// </summary>
     public static double TimeWork()
     {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        using var client = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
-        client.Connect((System.Net.IPEndPoint)listener.LocalEndpoint);
+        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        client.Connect((IPEndPoint)listener.LocalEndpoint);
         using var server = listener.AcceptSocket();
         server.NoDelay = true;
         var frame = new byte[300];
@@ -47,7 +49,7 @@ internal static class HostProbe
                 var got = 0;
                 while (got < frame.Length)
                 {
-                    got += server.Receive(received, got, frame.Length - got, System.Net.Sockets.SocketFlags.None);
+                    got += server.Receive(received, got, frame.Length - got, SocketFlags.None);
                 }
 
                 SHA256.HashData(received, hash);

@@ -15,7 +15,7 @@ internal static class ResultWriter
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    public static (string Json, string Markdown) Write(string? outPath, string command, string scenario, IReadOnlyList<Measurement> measurements, string? ratioLine, string? likeSpeedLine = null)
+    public static (string Json, string Markdown) Write(string? outPath, string command, string scenario, IReadOnlyList<Measurement> measurements, string? ratioLine, string? likeSpeedLine)
     {
         var dir = RepoPaths.ArtifactsDirectory;
         var stem = outPath ?? Path.Combine(dir, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{scenario}");
