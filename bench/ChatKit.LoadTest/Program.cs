@@ -69,6 +69,7 @@ internal static class Program
             ExternalPid = cl.Get("server-pid") is { } pid ? int.Parse(pid, CultureInfo.InvariantCulture) : null,
             ChatKitPath = cl.Get("chatkit-path", "/chatkit"),
             ChatKitListener = cl.Flag("chatkit-listener"),
+            ChatKitSocketListener = cl.Flag("chatkit-socket-listener"),
             ChatKitWebSocketBase = cl.Get("chatkit-ws-url") is { } chatKitWs ? new Uri(chatKitWs) : null,
         };
         var rounds = compare ? cl.Get("rounds", 3) : 1;
@@ -283,7 +284,8 @@ internal static class Program
                  --max-rate R  --connections 10000 --per-worker 5000 --quiet 10 (idle)  --churners 1000 --watchers 20
                  --hold 1 (churn)  --devices 2000 --backlog 100 (storm)  --server-cpus 0 --generator-cpus 1 --no-pin --nice N
                  --signalr-user-delivery user|group  --socketio-acked (1:1 kept and acknowledged, as ChatKit's send)  --storage InMemory --chatkit-arg=--ChatKit:Key=Value (repeatable)  --out PATH  --no-build
-                 --chatkit-listener (ChatKit's WebSockets on ListenOptions.UseChatKit)  --chatkit-ws-url URL (with --url)
+                 --chatkit-listener (ChatKit's WebSockets on ListenOptions.UseChatKit)  --chatkit-socket-listener (on AddSocketListener)
+                 --chatkit-ws-url URL (with --url)
         A compare that starts its servers pinned times a fixed piece of work (loopback TCP round trips) on the server CPUs
         before and after each measurement (host probe, ms) and prints, before the ratio line, the ratio over the rounds
         whose probes agree within 10 % (like host speed).

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
+using ChatKit.Hosting;
 using ChatKit.Transport.WebSockets;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -32,7 +33,14 @@ public static class SampleServer
 
         IConfigurationSection chatKit = builder.Configuration.GetSection("ChatKit");
         builder.Services.AddOptions<ChatKitOptions>().Bind(chatKit);
-        IChatKitBuilderExtensions.AddSampleStorage(builder.Services.AddChatKit(), chatKit);
+        IChatKitBuilder chatKitBuilder = builder.Services.AddChatKit();
+        IChatKitBuilderExtensions.AddSampleStorage(chatKitBuilder, chatKit);
+
+        // --ChatKit:SocketListener=127.0.0.1:5002: the WebSocket endpoint also on ChatKit's own socket listener.
+        if (chatKit["SocketListener"] is { Length: > 0 } socketListener)
+        {
+            chatKitBuilder.AddSocketListener(IPEndPoint.Parse(socketListener), "/chatkit");
+        }
 
         var signingKey = new SymmetricSecurityKey(SigningKey(builder.Configuration, builder.Environment));
         var tokens = new DevTokenIssuer(signingKey, Issuer, Audience,

@@ -22,7 +22,7 @@ internal sealed class Deployment : IAsyncDisposable
 
     public List<Uri> HttpBases { get; } = [];
 
-    /// <summary>Per node, where its WebSockets are served when not at its HTTP base (ChatKit with <c>--chatkit-listener</c>).</summary>
+    /// <summary>Per node, where its WebSockets are served when not at its HTTP base (ChatKit with <c>--chatkit-listener</c> or <c>--chatkit-socket-listener</c>).</summary>
     public List<Uri?> WebSocketBases { get; } = [];
 
     public int? RedisPid => _redis?.Pid;
@@ -148,10 +148,10 @@ internal sealed class Deployment : IAsyncDisposable
                 }
 
                 Uri? webSocketBase = null;
-                if (options.ChatKitListener)
+                if (options.ChatKitListener || options.ChatKitSocketListener)
                 {
                     var webSocketPort = ServerProcess.FreePort();
-                    args.Add($"--ChatKit:WebSocketListener=127.0.0.1:{webSocketPort}");
+                    args.Add($"--ChatKit:{(options.ChatKitSocketListener ? "SocketListener" : "WebSocketListener")}=127.0.0.1:{webSocketPort}");
                     webSocketBase = new Uri($"http://127.0.0.1:{webSocketPort}");
                 }
 

@@ -34,6 +34,9 @@ internal sealed class LaunchOptions
     /// <summary>ChatKit's WebSockets on a listener of their own (<c>--ChatKit:WebSocketListener</c>, <c>ListenOptions.UseChatKit</c>).</summary>
     public bool ChatKitListener { get; init; }
 
+    /// <summary>ChatKit's WebSockets on its own socket listener (<c>--ChatKit:SocketListener</c>, <c>AddSocketListener</c>).</summary>
+    public bool ChatKitSocketListener { get; init; }
+
     /// <summary>Where an already running ChatKit serves its WebSockets when not at its HTTP base (idle workers).</summary>
     public Uri? ChatKitWebSocketBase { get; init; }
 

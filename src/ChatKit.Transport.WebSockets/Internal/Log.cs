@@ -38,4 +38,13 @@ internal static partial class Log
 
     [LoggerMessage(11, LogLevel.Error, "Unexpected error on the connection of session {SessionId}.")]
     public static partial void ConnectionFailed(ILogger logger, string sessionId, Exception exception);
+
+    [LoggerMessage(12, LogLevel.Information, "ChatKit's socket listener is accepting WebSockets on {EndPoint}.")]
+    public static partial void SocketListenerStarted(ILogger logger, string endPoint);
+
+    [LoggerMessage(13, LogLevel.Warning, "ChatKit's socket listener on {EndPoint} could not accept a connection; retrying.")]
+    public static partial void AcceptFailed(ILogger logger, string endPoint, Exception exception);
+
+    [LoggerMessage(14, LogLevel.Error, "Unexpected error on a connection of ChatKit's socket listener.")]
+    public static partial void ListenerConnectionFailed(ILogger logger, Exception exception);
 }
