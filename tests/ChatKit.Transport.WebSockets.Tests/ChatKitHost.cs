@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using ChatKit.Fanout;
+using ChatKit.Hosting;
 using ChatKit.Transport.WebSockets;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -20,14 +21,14 @@ namespace ChatKit.Transport.WebSockets.Tests;
 /// <summary>A real Kestrel on a free loopback port with ChatKit mapped at /chatkit and a test bearer scheme (token <c>tok-USER</c>).</summary>
 public sealed class ChatKitHost : IAsyncDisposable
 {
-    private ChatKitHost(WebApplication app, CapturingLoggerProvider logs, int? connectionHandlerPort)
+    private ChatKitHost(WebApplication app, CapturingLoggerProvider logs, int? webSocketPort)
     {
         App = app;
         Logs = logs;
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
-            .First(a => connectionHandlerPort is null || !a.EndsWith($":{connectionHandlerPort}", StringComparison.Ordinal));
+            .First(a => webSocketPort is null || !a.EndsWith($":{webSocketPort}", StringComparison.Ordinal));
         HttpBase = new Uri(address);
-        WebSocketEndpoint = connectionHandlerPort is int port
+        WebSocketEndpoint = webSocketPort is int port
             ? new Uri($"ws://127.0.0.1:{port}/chatkit")
             : new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal) + "/chatkit");
         Http = new HttpClient { BaseAddress = HttpBase, Timeout = TimeSpan.FromSeconds(40) };
@@ -48,36 +49,46 @@ public sealed class ChatKitHost : IAsyncDisposable
     public SessionManager Sessions => App.Services.GetRequiredService<SessionManager>();
 
     /// <summary>
-    /// CHATKIT_TEST_CONNECTION_HANDLER=1 runs every test's WebSocket on <c>ListenOptions.UseChatKit()</c> instead of
-    /// <c>MapChatKit</c>'s endpoint (the HTTP endpoints stay where they are), to check that both behave alike. Two
-    /// tests then fail by design, as they check what only MapChatKit's endpoint does: ASP.NET Core's request log of
-    /// the handshake (LogRedactionTests) and <c>discover</c> answering with the WebSocket URL of the HTTP request's
-    /// own host when no PublicUrl is set (HttpEndpointTests.Discover_and_health).
+    /// CHATKIT_TEST_CONNECTION_HANDLER=1 runs every test's WebSocket on <c>ListenOptions.UseChatKit()</c>, and
+    /// CHATKIT_TEST_SOCKET_LISTENER=1 on <c>AddSocketListener</c>, instead of <c>MapChatKit</c>'s endpoint (the HTTP
+    /// endpoints stay where they are), to check that they behave alike. Two tests then fail by design, as they check
+    /// what only MapChatKit's endpoint does: ASP.NET Core's request log of the handshake (LogRedactionTests) and
+    /// <c>discover</c> answering with the WebSocket URL of the HTTP request's own host when no PublicUrl is set
+    /// (HttpEndpointTests.Discover_and_health).
     /// </summary>
-    public static bool ConnectionHandlerByDefault { get; } = Environment.GetEnvironmentVariable("CHATKIT_TEST_CONNECTION_HANDLER") == "1";
+    public static WebSocketListener ListenerByDefault { get; } =
+        Environment.GetEnvironmentVariable("CHATKIT_TEST_CONNECTION_HANDLER") == "1" ? WebSocketListener.ConnectionHandler
+        : Environment.GetEnvironmentVariable("CHATKIT_TEST_SOCKET_LISTENER") == "1" ? WebSocketListener.SocketListener
+        : WebSocketListener.MapChatKit;
 
     public static string Token(string user) => "tok-" + user;
 
-    /// <param name="connectionHandler">Serves the WebSocket endpoint on a listener of its own with <c>ListenOptions.UseChatKit()</c>.</param>
+    /// <param name="listener">Where the WebSocket endpoint is served; <see cref="ListenerByDefault"/> when not given.</param>
     public static async Task<ChatKitHost> StartAsync(Action<ChatKitOptions>? options = null, Action<ChatKitEndpointOptions>? endpoint = null,
         bool requireAuthorization = false, bool redact = true, Action<IServiceCollection>? services = null, Action<WebApplication>? pipeline = null,
-        bool? connectionHandler = null)
+        WebSocketListener? listener = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
-        int? connectionHandlerPort = null;
-        if (connectionHandler ?? ConnectionHandlerByDefault)
+        WebSocketListener where = listener ?? ListenerByDefault;
+        int? webSocketPort = null;
+        switch (where)
         {
-            int port = FreePort();
-            connectionHandlerPort = port;
-            builder.WebHost.ConfigureKestrel(k =>
-            {
-                k.Listen(IPAddress.Loopback, 0);
-                k.Listen(IPAddress.Loopback, port, l => l.UseChatKit("/chatkit"));
-            });
-        }
-        else
-        {
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            case WebSocketListener.ConnectionHandler:
+                int port = FreePort();
+                webSocketPort = port;
+                builder.WebHost.ConfigureKestrel(k =>
+                {
+                    k.Listen(IPAddress.Loopback, 0);
+                    k.Listen(IPAddress.Loopback, port, l => l.UseChatKit("/chatkit"));
+                });
+                break;
+            case WebSocketListener.SocketListener:
+                webSocketPort = FreePort();
+                builder.WebHost.UseUrls("http://127.0.0.1:0");
+                break;
+            default:
+                builder.WebHost.UseUrls("http://127.0.0.1:0");
+                break;
         }
 
         var logs = new CapturingLoggerProvider();
@@ -89,13 +100,18 @@ public sealed class ChatKitHost : IAsyncDisposable
             builder.Logging.AddChatKitTokenRedaction();
         }
 
-        builder.Services.AddChatKit(o =>
+        IChatKitBuilder chatKit = builder.Services.AddChatKit(o =>
         {
             o.HeartbeatInterval = TimeSpan.FromSeconds(30);
             o.PresenceGracePeriod = TimeSpan.FromMilliseconds(300);
             o.RateLimit.PermitsPerSecond = 0;
             options?.Invoke(o);
         });
+        if (where == WebSocketListener.SocketListener)
+        {
+            chatKit.AddSocketListener(new IPEndPoint(IPAddress.Loopback, webSocketPort!.Value), "/chatkit");
+        }
+
         builder.Services.AddAuthentication(TestAuthHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, TestAuthHandler>(TestAuthHandler.SchemeName, null);
         builder.Services.AddAuthorization();
         services?.Invoke(builder.Services);
@@ -114,7 +130,7 @@ public sealed class ChatKitHost : IAsyncDisposable
         }
 
         await app.StartAsync();
-        return new ChatKitHost(app, logs, connectionHandlerPort);
+        return new ChatKitHost(app, logs, webSocketPort);
     }
 
     private static int FreePort()
@@ -234,4 +250,17 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
             owner.Add($"{logLevel} {category}[{eventId.Id}] {formatter(state, exception)} | {values} | {exception}");
         }
     }
+}
+
+/// <summary>Where a test host serves its WebSocket endpoint.</summary>
+public enum WebSocketListener
+{
+    /// <summary><c>MapChatKit</c>'s endpoint on Kestrel's HTTP listener.</summary>
+    MapChatKit,
+
+    /// <summary>A Kestrel listener of its own, <c>ListenOptions.UseChatKit()</c>.</summary>
+    ConnectionHandler,
+
+    /// <summary>ChatKit's own socket listener, <c>AddSocketListener</c>.</summary>
+    SocketListener,
 }

@@ -15,17 +15,15 @@ namespace ChatKit.Transport.WebSockets.Internal;
 /// TLS ends in front of it.
 /// </summary>
 /// <remarks>
-/// Stopping: the host's drain (on <c>ApplicationStopping</c>, before any hosted service stops) has already asked every
-/// session to reconnect elsewhere. <see cref="StopAsync"/> stops accepting, waits for the connections still open as
-/// long as the host's shutdown allows, then aborts them.
+/// Stopping: the transport's drain (on <c>ApplicationStopping</c>, before any hosted service stops) has already asked
+/// every session to reconnect elsewhere and waited up to <c>DrainTimeout</c> for them to close.
+/// <see cref="StopAsync"/> then stops accepting and aborts what is left (handshakes under way, sessions the drain
+/// gave up on), as Kestrel ends its idle connections.
 /// </remarks>
 internal sealed class ChatKitSocketListener : IHostedService, IDisposable
 {
     /// <summary>Pause after an accept that failed for want of resources (file descriptors, memory), so as not to spin.</summary>
     private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>How long aborted connections get to finish closing their sessions.</summary>
-    private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(5);
 
     private readonly IPEndPoint _endPoint;
     private readonly UpgradeHandshake _handshake;
@@ -74,15 +72,10 @@ internal sealed class ChatKitSocketListener : IHostedService, IDisposable
     {
         _listener?.Dispose();
         await _accepting.ConfigureAwait(false);
-        try
-        {
-            await _connections.WhenIdle().WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            await _abort.CancelAsync().ConfigureAwait(false);
-            await _connections.WhenIdle().WaitAsync(AbortGrace, CancellationToken.None).ConfigureAwait(false);
-        }
+        await _abort.CancelAsync().ConfigureAwait(false);
+
+        // Aborted connections still close their sessions (presence, the session table) before they end.
+        await _connections.WhenIdle().WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose()
