@@ -12,13 +12,13 @@ public static class ChatKitSocketListenerExtensions
     /// <summary>
     /// Serves the ChatKit WebSocket endpoint at <paramref name="pattern"/> on a TCP listener that ChatKit runs itself,
     /// next to Kestrel, for nodes that carry the most traffic: with no HTTP server under the WebSocket, each frame is
-    /// written straight to the socket, which costs a node about a sixth less CPU per 1:1 message and a fifth less per
-    /// group delivery than <c>MapChatKit</c>'s endpoint (docs/benchmarks.md). The handshake is the same as on
-    /// <c>MapChatKit</c> (the host's default authentication scheme, allowed origins, device and cursor, the same
-    /// refusals). The listener speaks plain HTTP/1.1 and WebSockets only: end TLS in front of it (a load balancer or
-    /// proxy), and keep the HTTP endpoints on Kestrel. Endpoint conventions of <c>MapChatKit</c>
-    /// (<c>RequireAuthorization</c>, CORS, rate limiting) do not apply to it. Needs <c>app.MapChatKit(pattern)</c>;
-    /// may be called more than once for several addresses.
+    /// written straight to the socket. Measured against <c>MapChatKit</c>'s endpoint: about a tenth less CPU per 1:1
+    /// delivery, a sixth less per group delivery, and a third of the memory per idle connection (docs/benchmarks.md).
+    /// The handshake is the same as on <c>MapChatKit</c> (the host's default authentication scheme, allowed origins,
+    /// device and cursor, the same refusals). The listener speaks plain HTTP/1.1 and WebSockets only: end TLS in front
+    /// of it (a load balancer or proxy), and keep the HTTP endpoints on Kestrel. Endpoint conventions of
+    /// <c>MapChatKit</c> (<c>RequireAuthorization</c>, CORS, rate limiting) do not apply to it. Needs
+    /// <c>app.MapChatKit(pattern)</c>; may be called more than once for several addresses.
     /// </summary>
     /// <param name="builder">The builder from <c>AddChatKit()</c>.</param>
     /// <param name="endPoint">The address to listen on, as <c>new IPEndPoint(IPAddress.Any, 5001)</c>. A port that cannot be bound stops the host's start.</param>
