@@ -2,7 +2,6 @@ using System.Net;
 using ChatKit.Hosting;
 using ChatKit.Transport.WebSockets.Internal;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -29,7 +28,7 @@ public static class ChatKitSocketListenerExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(endPoint);
         ArgumentException.ThrowIfNullOrEmpty(pattern);
-        builder.Services.AddSingleton<IHostedService>(sp => new ChatKitSocketListener(sp, endPoint, pattern, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton<IHostedService>(sp => new ChatKitSocketListener(sp, endPoint, pattern));
         return builder;
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -33,15 +34,12 @@ internal sealed class ChatKitSocketListener : IHostedService, IDisposable
     private Socket? _listener;
     private Task _accepting = Task.CompletedTask;
 
-    public ChatKitSocketListener(IServiceProvider services, IPEndPoint endPoint, string pattern, ILoggerFactory loggerFactory)
+    public ChatKitSocketListener(IServiceProvider services, IPEndPoint endPoint, string pattern)
     {
         _endPoint = endPoint;
         _handshake = new UpgradeHandshake(services, pattern, $"AddSocketListener({endPoint}, \"{pattern}\")");
-        _logger = loggerFactory.CreateLogger("ChatKit.Transport.WebSockets");
+        _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("ChatKit.Transport.WebSockets");
     }
-
-    /// <summary>The address listened to (with the port the system chose, when asked for port 0); null before the start.</summary>
-    public EndPoint? LocalEndPoint => _listener?.LocalEndPoint;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
