@@ -14,7 +14,7 @@ public sealed class PackingTests
         await using ChatKitHost host = await ChatKitHost.StartAsync();
         var transport = new ChatKitTransport(host.App.Services, "/chatkit", new ChatKitEndpointOptions());
         ChatSession session = await host.Sessions.OpenAsync("alice", "d1", null);
-        var socket = new RecordingWebSocket();
+        var socket = new RecordingWebSocket(holdFirstSend: true);
         Task run = new WebSocketConnection(socket, session, transport).RunAsync(null, CancellationToken.None);
 
         // The welcome is on its way and the socket is slow: ten frames pile up meanwhile.
@@ -40,13 +40,54 @@ public sealed class PackingTests
         Assert.Equal(0, host.Sessions.Count);
     }
 
-    /// <summary>A WebSocket whose first send blocks until released, and whose receive waits for <see cref="ReceiveClose"/>.</summary>
-    private sealed class RecordingWebSocket : WebSocket
+    [Fact]
+    public async Task A_frame_for_an_idle_connection_is_written_at_once_by_the_thread_that_queued_it()
+    {
+        await using ChatKitHost host = await ChatKitHost.StartAsync();
+        var transport = new ChatKitTransport(host.App.Services, "/chatkit", new ChatKitEndpointOptions());
+        ChatSession session = await host.Sessions.OpenAsync("alice", "d1", null);
+        var socket = new RecordingWebSocket(holdFirstSend: false);
+        Task run = new WebSocketConnection(socket, session, transport).RunAsync(null, CancellationToken.None);
+        await WaitFor.ConditionAsync(() => socket.Messages.Count >= 1);
+
+        // No thread-pool hop between queueing and writing: the frame is on the socket when Send returns.
+        session.Send(ServerFrameWriter.Pong(null, 7));
+        Assert.Equal(2, socket.Messages.Count);
+        Assert.Equal(Environment.CurrentManagedThreadId, socket.SendThreads[1]);
+
+        socket.ReceiveClose();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_sends_ok_and_the_senders_own_entry_leave_in_one_message()
+    {
+        await using ChatKitHost host = await ChatKitHost.StartAsync();
+        await using TestClient alice = await host.ConnectAsync("alice");
+        await using TestClient bob = await host.ConnectAsync("bob");
+
+        for (int i = 1; i <= 20; i++)
+        {
+            int before = alice.MessagesReceived;
+            await alice.OkAsync("send", new { to = "bob", body = "hi " + i, clientMsgId = "m" + i });
+            await alice.WaitEntriesAsync(i);
+            Assert.Equal(before + 1, alice.MessagesReceived);
+        }
+
+        await bob.WaitEntriesAsync(20);
+    }
+
+    /// <summary>
+    /// A WebSocket that records what is sent and on which thread, whose first send may block until released, and whose
+    /// receive waits for <see cref="ReceiveClose"/>.
+    /// </summary>
+    private sealed class RecordingWebSocket(bool holdFirstSend) : WebSocket
     {
         private readonly TaskCompletionSource _firstSendStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _releaseFirstSend = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource<WebSocketReceiveResult> _close = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly List<string> _messages = [];
+        private readonly List<int> _sendThreads = [];
         private WebSocketState _state = WebSocketState.Open;
 
         public Task FirstSendStarted => _firstSendStarted.Task;
@@ -58,6 +99,17 @@ public sealed class PackingTests
                 lock (_messages)
                 {
                     return [.. _messages];
+                }
+            }
+        }
+
+        public List<int> SendThreads
+        {
+            get
+            {
+                lock (_messages)
+                {
+                    return [.. _sendThreads];
                 }
             }
         }
@@ -106,9 +158,10 @@ public sealed class PackingTests
             {
                 first = _messages.Count == 0;
                 _messages.Add(text);
+                _sendThreads.Add(Environment.CurrentManagedThreadId);
             }
 
-            if (first)
+            if (first && holdFirstSend)
             {
                 _firstSendStarted.TrySetResult();
                 await _releaseFirstSend.Task;

@@ -7,8 +7,9 @@ namespace ChatKit.Fanout;
 
 /// <summary>
 /// One live connection of one device, independent of the transport that carries it. The transport writes what
-/// <see cref="TryRead"/> yields, calls <see cref="Touch"/> for every frame it receives, and closes the connection
-/// when <see cref="CloseRequested"/> fires.
+/// <see cref="TryRead"/> yields (told by <see cref="OnFrameQueued"/> or by waiting in <see cref="WaitToReadAsync"/>),
+/// calls <see cref="Touch"/> for every frame it receives, and closes the connection when <see cref="CloseRequested"/>
+/// fires.
 /// </summary>
 /// <remarks>
 /// <para>Delivery keeps the protocol's promise of no gap, no duplicate and no reordering. The session remembers the
@@ -33,6 +34,7 @@ public sealed class ChatSession
     private long _wanted;
     private bool _filling = true;
     private TaskCompletionSource? _roomWaiter;
+    private Action? _frameQueued;
     private long _lastActivityTimestamp;
     private long _lastTouchPublished;
 
@@ -77,6 +79,12 @@ public sealed class ChatSession
     /// <summary>Frames waiting to be written.</summary>
     public int QueuedCount => _queue.Reader.Count;
 
+    /// <summary>
+    /// Whether the queue is finished: the server asked for the close and every frame queued before it has been read.
+    /// The transport then sends the close frame.
+    /// </summary>
+    public bool IsQueueFinished => _queue.Reader.Completion.IsCompleted;
+
     /// <summary>The highest inbox <c>seq</c> queued for this session so far (its cursor once the queue is written).</summary>
     public long LastQueuedSeq
     {
@@ -92,6 +100,18 @@ public sealed class ChatSession
     internal long LastActivityTimestamp => Volatile.Read(ref _lastActivityTimestamp);
 
     internal HashSet<string> PresenceSubscriptions => _presenceSubscriptions;
+
+    /// <summary>
+    /// Sets what runs when a frame was queued or the close was asked for, so that a transport can write at once on the
+    /// thread that queued the frame instead of waiting in <see cref="WaitToReadAsync"/>. It runs after the session
+    /// has released its lock, possibly on many threads at once, and must not block.
+    /// </summary>
+    /// <param name="frameQueued">The callback.</param>
+    public void OnFrameQueued(Action frameQueued)
+    {
+        ArgumentNullException.ThrowIfNull(frameQueued);
+        Volatile.Write(ref _frameQueued, frameQueued);
+    }
 
     /// <summary>Waits until a frame can be read, or the session's queue is completed (returns <see langword="false"/>).</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -118,12 +138,21 @@ public sealed class ChatSession
     /// <summary>Queues a whole frame (a reply or an event). A full queue closes the session with 4009.</summary>
     /// <param name="frame">The frame's UTF-8 JSON.</param>
     /// <returns>Whether the frame was queued.</returns>
-    public bool Send(ReadOnlyMemory<byte> frame) => Enqueue(new OutgoingFrame(frame));
+    public bool Send(ReadOnlyMemory<byte> frame) => Send(new OutgoingFrame(frame));
 
     /// <summary>Queues a frame, such as <see cref="OutgoingFrame.ForSendOk"/>. A full queue closes the session with 4009.</summary>
     /// <param name="frame">The frame.</param>
     /// <returns>Whether the frame was queued.</returns>
-    public bool Send(in OutgoingFrame frame) => Enqueue(frame);
+    public bool Send(in OutgoingFrame frame)
+    {
+        if (!Enqueue(frame))
+        {
+            return false;
+        }
+
+        NotifyQueued();
+        return true;
+    }
 
     /// <summary>Records that the client sent a data frame: it counts as a heartbeat and as activity for presence.</summary>
     /// <param name="timestamp">A <see cref="TimeProvider.GetTimestamp"/> reading.</param>
@@ -147,6 +176,7 @@ public sealed class ChatSession
 
         _queue.Writer.TryComplete();
         _roomWaiter?.TrySetResult();
+        NotifyQueued();
 
         // Transports register callbacks that may touch sockets: never run them on the thread that holds a lock.
         _ = _closeRequested.CancelAsync();
@@ -185,6 +215,8 @@ public sealed class ChatSession
             }
         }
 
+        NotifyQueued();
+
         // Not awaited: the backlog is paced by the transport reading the queue, which starts only once this
         // session has been handed to it.
         _ = FillAsync();
@@ -193,6 +225,7 @@ public sealed class ChatSession
     /// <summary>Offers an entry of this session's user for delivery: its <c>seq</c> and its item's encoded tail.</summary>
     internal void Offer(long seq, ReadOnlyMemory<byte> entryTail)
     {
+        bool inOrder;
         lock (_gate)
         {
             if (seq <= _lastQueued)
@@ -200,26 +233,36 @@ public sealed class ChatSession
                 return;
             }
 
-            if (!_filling && seq == _lastQueued + 1)
+            inOrder = !_filling && seq == _lastQueued + 1;
+            if (inOrder)
             {
-                if (Enqueue(new OutgoingFrame(seq, entryTail)))
+                if (!Enqueue(new OutgoingFrame(seq, entryTail)))
                 {
-                    _lastQueued = seq;
+                    return;
                 }
 
-                return;
+                _lastQueued = seq;
             }
-
-            _wanted = Math.Max(_wanted, seq);
-            if (_filling)
+            else
             {
-                return;
-            }
+                _wanted = Math.Max(_wanted, seq);
+                if (_filling)
+                {
+                    return;
+                }
 
-            _filling = true;
+                _filling = true;
+            }
         }
 
-        _ = FillAsync();
+        if (inOrder)
+        {
+            NotifyQueued();
+        }
+        else
+        {
+            _ = FillAsync();
+        }
     }
 
     internal void FailStart()
@@ -229,6 +272,8 @@ public sealed class ChatSession
             _filling = false;
         }
     }
+
+    private void NotifyQueued() => Volatile.Read(ref _frameQueued)?.Invoke();
 
     private bool Enqueue(in OutgoingFrame frame)
     {
@@ -290,6 +335,8 @@ public sealed class ChatSession
                     // entry's own offer starts a new fill when it arrives.
                     _wanted = page.Entries.Count == 0 ? _lastQueued : Math.Max(_wanted, page.State.Head);
                 }
+
+                NotifyQueued();
             }
         }
         catch (Exception)

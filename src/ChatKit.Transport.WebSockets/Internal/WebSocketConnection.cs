@@ -9,10 +9,18 @@ namespace ChatKit.Transport.WebSockets.Internal;
 
 /// <summary>
 /// One WebSocket carrying one <see cref="ChatSession"/>: a receive loop that parses and dispatches frames one at a
-/// time (so that a device's requests take effect in the order it sent them), and a send loop that writes the
-/// session's queue, packing the frames that are already waiting into one message. Replies go through the same
-/// queue as entries, so their order holds. No lock is held across I/O.
+/// time (so that a device's requests take effect in the order it sent them), and a writer with no thread of its own.
 /// </summary>
+/// <remarks>
+/// <para>Whoever queues a frame for the session writes it, on its own thread, if the send side is free: the fan-out
+/// of another device's message writes to this socket from the thread that handled that message, with no hand-off to
+/// a thread-pool item per delivery. Frames that queue while a write is under way are packed into one message by the
+/// thread that holds the send side. Replies go through the same queue as entries, so their order holds.</para>
+/// <para>While this connection handles a received message, the writes for its own session wait until it is done, so
+/// that a send's <c>ok</c> and the sender's own entry leave in one write.</para>
+/// <para>A write that cannot complete at once (the peer reads slowly) continues on the thread pool, and the send side
+/// stays taken until the queue is empty. No lock is held across I/O.</para>
+/// </remarks>
 internal sealed class WebSocketConnection
 {
     /// <summary>A packed message stops growing past this size; the rest waits for the next message.</summary>
@@ -26,7 +34,16 @@ internal sealed class WebSocketConnection
     private readonly ChatKitTransport _transport;
     private readonly int _maxFrameBytes;
     private readonly ILogger _logger;
+    private readonly PooledBufferWriter _sendBuffer = new();
+    private readonly TaskCompletionSource _sendingDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _badFramesInARow;
+
+    // 1 while one thread holds the send side (writes the queue); see WriteQueued.
+    private int _writing;
+
+    // True while the receive loop processes a message: its replies and this device's own entries wait for the end
+    // of it, so that a send's ok and the sender's copy of the message leave in one write.
+    private volatile bool _receiving;
 
     // Created only when needed, so that an idle connection carries no timer.
     private Timer? _abortTimer;
@@ -57,7 +74,8 @@ internal sealed class WebSocketConnection
         // gets a bounded time to finish it.
         using CancellationTokenRegistration onClose = _session.CloseRequested.Register(static s => ((WebSocketConnection)s!).StartAbortTimer(), this);
 
-        Task sending = SendLoopAsync();
+        _session.OnFrameQueued(OnFrameQueued);
+        StartWriting();
         SessionCloseKind kind = SessionCloseKind.Dropped;
         try
         {
@@ -77,7 +95,7 @@ internal sealed class WebSocketConnection
         {
             await _transport.Sessions.CloseAsync(_session, kind).ConfigureAwait(false);
             StartAbortTimer();
-            await sending.ConfigureAwait(false);
+            await _sendingDone.Task.ConfigureAwait(false);
             onClose.Dispose();
             _expiryTimer?.Dispose();
             Interlocked.Exchange(ref _abortTimer, null)?.Dispose();
@@ -90,55 +108,155 @@ internal sealed class WebSocketConnection
         }
     }
 
-    private async Task SendLoopAsync()
+    /// <summary>
+    /// Runs on whichever thread queued a frame for this session: it writes at once unless this connection is itself
+    /// processing a received message, whose replies and own entries then go out together when it is done.
+    /// </summary>
+    private void OnFrameQueued()
     {
-        using var buffer = new PooledBufferWriter();
-        try
+        if (!_receiving)
         {
-            while (await _session.WaitToReadAsync().ConfigureAwait(false))
+            StartWriting();
+        }
+    }
+
+    /// <summary>Takes the send side if no other thread holds it, and writes what is queued.</summary>
+    private void StartWriting()
+    {
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+        {
+            WriteQueued();
+        }
+    }
+
+    /// <summary>
+    /// Writes the queue while the writes complete at once, packing the frames already waiting into one message. A
+    /// write that must wait (the peer reads slowly) continues in <see cref="ContinueWritingAsync"/>, which keeps the
+    /// send side until the queue is empty. Only the thread that holds the send side (<see cref="_writing"/>) runs this.
+    /// </summary>
+    private void WriteQueued()
+    {
+        while (true)
+        {
+            while (_socket.State == WebSocketState.Open && !MustStopSending())
             {
-                if (_socket.State != WebSocketState.Open || MustStopSending())
+                int frames = 0;
+                while (_sendBuffer.WrittenCount < PackLimitBytes && _session.TryRead(out OutgoingFrame frame))
+                {
+                    if (frames++ > 0)
+                    {
+                        _sendBuffer.Write(FramePacking.Separator);
+                    }
+
+                    frame.WriteTo(_sendBuffer);
+                }
+
+                if (frames == 0)
                 {
                     break;
                 }
 
-                int frames = 0;
-                while (buffer.WrittenCount < PackLimitBytes && _session.TryRead(out OutgoingFrame frame))
+                ValueTask send;
+                try
                 {
-                    if (frames++ > 0)
-                    {
-                        buffer.Write(FramePacking.Separator);
-                    }
-
-                    frame.WriteTo(buffer);
+                    send = _socket.SendAsync(_sendBuffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+                }
+                catch (Exception ex)
+                {
+                    SendFailed(ex);
+                    return;
                 }
 
-                if (frames > 0)
+                if (!send.IsCompletedSuccessfully)
                 {
-                    await _socket.SendAsync(buffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
+                    // The flow of whoever queued the frame (another device's request) must not follow this connection's writes.
+                    using (ExecutionContext.SuppressFlow())
+                    {
+                        _ = ContinueWritingAsync(send);
+                    }
+
+                    return;
                 }
 
                 // Hand the buffer back: an idle connection holds no array.
-                buffer.Release();
+                _sendBuffer.Release();
             }
 
+            if (_session.IsQueueFinished || MustStopSending() || _socket.State != WebSocketState.Open)
+            {
+                // The send side stays taken: nothing is written after the close.
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _ = CloseOutputAsync();
+                }
+
+                return;
+            }
+
+            Volatile.Write(ref _writing, 0);
+
+            // A frame queued after the last read but before the send side was free found it taken: take it back.
+            if (_session.QueuedCount == 0 && !_session.IsQueueFinished || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task ContinueWritingAsync(ValueTask send)
+    {
+        try
+        {
+            await send.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            SendFailed(ex);
+            return;
+        }
+
+        _sendBuffer.Release();
+        WriteQueued();
+    }
+
+    private async Task CloseOutputAsync()
+    {
+        try
+        {
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 (WebSocketCloseStatus status, string reason) = CloseFrame();
                 await _socket.CloseOutputAsync(status, reason, CancellationToken.None).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        catch (Exception ex)
+        {
+            SendFailed(ex);
+            return;
+        }
+        finally
+        {
+            _sendBuffer.Release();
+        }
+
+        _sendingDone.TrySetResult();
+    }
+
+    private void SendFailed(Exception ex)
+    {
+        if (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             // The connection is gone; the receive loop sees it too.
             Log.SocketError(_logger, _session.Id, ex);
-            _socket.Abort();
         }
-        catch (Exception ex)
+        else
         {
             Log.ConnectionFailed(_logger, _session.Id, ex);
-            _socket.Abort();
         }
+
+        _sendBuffer.Release();
+        _socket.Abort();
+        _sendingDone.TrySetResult();
     }
 
     private void StartAbortTimer()
@@ -267,7 +385,17 @@ internal sealed class WebSocketConnection
                     continue;
                 }
 
-                await ProcessMessageAsync(message.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                _receiving = true;
+                try
+                {
+                    await ProcessMessageAsync(message.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _receiving = false;
+                }
+
+                StartWriting();
             }
             finally
             {
