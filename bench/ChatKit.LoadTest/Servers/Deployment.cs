@@ -69,10 +69,11 @@ internal sealed class Deployment : IAsyncDisposable
                 deployment._pids.Add(node.Pid);
             }
 
-            foreach (var node in deployment._nodes)
+            for (var i = 0; i < nodes; i++)
             {
+                var node = deployment._nodes[i];
                 await node.WaitReadyAsync(TimeSpan.FromSeconds(90)).ConfigureAwait(false);
-                deployment.Protocols.Add(CreateProtocol(target, node.HttpBase, options));
+                deployment.Protocols.Add(CreateProtocol(target, node.HttpBase, options, deployment.WebSocketBases[i]));
                 deployment.HttpBases.Add(node.HttpBase);
             }
 
