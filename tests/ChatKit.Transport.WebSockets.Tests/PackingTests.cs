@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Text;
+using System.Threading.Tasks.Sources;
 using ChatKit.Fanout;
 using ChatKit.Protocol;
 using ChatKit.Transport.WebSockets.Internal;
@@ -60,6 +61,33 @@ public sealed class PackingTests
     }
 
     [Fact]
+    public async Task A_write_found_pending_goes_on_with_the_queue_once_it_completes()
+    {
+        await using ChatKitHost host = await ChatKitHost.StartAsync();
+        var transport = new ChatKitTransport(host.App.Services, "/chatkit", new ChatKitEndpointOptions());
+        ChatSession session = await host.Sessions.OpenAsync("alice", "d1", null);
+
+        // Three frames over the pack limit each, behind the welcome: three writes, each found pending and then complete
+        // when its continuation looks again, so that each continuation writes the next one (inside the first's scope).
+        byte[] big = new byte[70 * 1024];
+        big.AsSpan().Fill((byte)'x');
+        for (int i = 0; i < 3; i++)
+        {
+            session.Send(big);
+        }
+
+        var socket = new RecordingWebSocket(holdFirstSend: false, completeOnSecondLook: true);
+        Task run = new WebSocketConnection(socket, session, transport).RunAsync(null, CancellationToken.None);
+        await WaitFor.ConditionAsync(() => socket.Messages.Count >= 3);
+        Assert.StartsWith("{\"type\":\"welcome\"", socket.Messages[0], StringComparison.Ordinal);
+        Assert.Equal(big.Length, socket.Messages[2].Length);
+
+        socket.ReceiveClose();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.SentCloseStatus);
+    }
+
+    [Fact]
     public async Task A_sends_ok_and_the_senders_own_entry_leave_in_one_message()
     {
         await using ChatKitHost host = await ChatKitHost.StartAsync();
@@ -81,7 +109,7 @@ public sealed class PackingTests
     /// A WebSocket that records what is sent and on which thread, whose first send may block until released, and whose
     /// receive waits for <see cref="ReceiveClose"/>.
     /// </summary>
-    private sealed class RecordingWebSocket(bool holdFirstSend) : WebSocket
+    private sealed class RecordingWebSocket(bool holdFirstSend, bool completeOnSecondLook = false) : WebSocket
     {
         private readonly TaskCompletionSource _firstSendStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _releaseFirstSend = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -150,22 +178,51 @@ public sealed class PackingTests
 
         public override Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken) => _close.Task;
 
-        public override async Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+        public override ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
         {
-            string text = Encoding.UTF8.GetString(buffer);
-            bool first;
-            lock (_messages)
+            if (!completeOnSecondLook)
             {
-                first = _messages.Count == 0;
-                _messages.Add(text);
-                _sendThreads.Add(Environment.CurrentManagedThreadId);
+                return base.SendAsync(buffer, messageType, endOfMessage, cancellationToken);
             }
 
+            Record(Encoding.UTF8.GetString(buffer.Span));
+            return new ValueTask(new CompleteOnSecondLook(), 0);
+        }
+
+        public override async Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+        {
+            bool first = Record(Encoding.UTF8.GetString(buffer));
             if (first && holdFirstSend)
             {
                 _firstSendStarted.TrySetResult();
                 await _releaseFirstSend.Task;
             }
+        }
+
+        private bool Record(string text)
+        {
+            lock (_messages)
+            {
+                _messages.Add(text);
+                _sendThreads.Add(Environment.CurrentManagedThreadId);
+                return _messages.Count == 1;
+            }
+        }
+
+        /// <summary>A write that looks pending the first time it is asked and complete after that.</summary>
+        private sealed class CompleteOnSecondLook : IValueTaskSource
+        {
+            private int _looks;
+
+            public ValueTaskSourceStatus GetStatus(short token) =>
+                Interlocked.Increment(ref _looks) == 1 ? ValueTaskSourceStatus.Pending : ValueTaskSourceStatus.Succeeded;
+
+            public void GetResult(short token)
+            {
+            }
+
+            public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+                ThreadPool.QueueUserWorkItem(continuation, state, preferLocal: false);
         }
     }
 }

@@ -169,8 +169,7 @@ internal sealed class WebSocketConnection
 
                 if (!send.IsCompletedSuccessfully)
                 {
-                    // The flow of whoever queued the frame (another device's request) must not follow this connection's writes.
-                    using (ExecutionContext.SuppressFlow())
+                    using (SuppressCallersFlow())
                     {
                         _ = ContinueWritingAsync(send);
                     }
@@ -185,7 +184,7 @@ internal sealed class WebSocketConnection
             if (_session.IsQueueFinished || MustStopSending() || _socket.State != WebSocketState.Open)
             {
                 // The send side stays taken: nothing is written after the close.
-                using (ExecutionContext.SuppressFlow())
+                using (SuppressCallersFlow())
                 {
                     _ = CloseOutputAsync();
                 }
@@ -202,6 +201,13 @@ internal sealed class WebSocketConnection
             }
         }
     }
+
+    /// <summary>
+    /// Keeps the execution context of whoever queued the frame (often another device's request, with its logging
+    /// scope and activity) out of the writes that continue later. Null when the flow is already suppressed (a write
+    /// that completes at once can bring the thread back here inside the scope), as SuppressFlow is documented to throw then.
+    /// </summary>
+    private static AsyncFlowControl? SuppressCallersFlow() => ExecutionContext.IsFlowSuppressed() ? null : ExecutionContext.SuppressFlow();
 
     private async Task ContinueWritingAsync(ValueTask send)
     {
