@@ -13,6 +13,9 @@ public static class ChatKitSocketListenerExtensions
     /// next to Kestrel, for nodes that carry the most traffic: with no HTTP server under the WebSocket, each frame is
     /// written straight to the socket. Measured against <c>MapChatKit</c>'s endpoint: about a tenth less CPU per 1:1
     /// delivery, a sixth less per group delivery, and a third of the memory per idle connection (docs/benchmarks.md).
+    /// Run the host with <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c> (not with the LiteDB store) and a
+    /// message's whole path stays on the socket engine's thread: a fifth less CPU per 1:1 delivery again
+    /// (docs/configuration.md).
     /// The handshake is the same as on <c>MapChatKit</c> (the host's default authentication scheme, allowed origins,
     /// device and cursor, the same refusals). The listener speaks plain HTTP/1.1 and WebSockets only: end TLS in front
     /// of it (a load balancer or proxy), and keep the HTTP endpoints on Kestrel. Endpoint conventions of

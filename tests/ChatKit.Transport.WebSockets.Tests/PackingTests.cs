@@ -13,10 +13,9 @@ public sealed class PackingTests
     public async Task Frames_waiting_together_go_out_packed_and_a_lone_frame_goes_alone()
     {
         await using ChatKitHost host = await ChatKitHost.StartAsync();
-        var transport = new ChatKitTransport(host.App.Services, "/chatkit", new ChatKitEndpointOptions());
         ChatSession session = await host.Sessions.OpenAsync("alice", "d1", null);
         var socket = new RecordingWebSocket(holdFirstSend: true);
-        Task run = new WebSocketConnection(socket, session, transport).RunAsync(null, CancellationToken.None);
+        Task run = RunConnection(host, session, socket);
 
         // The welcome is on its way and the socket is slow: ten frames pile up meanwhile.
         await socket.FirstSendStarted.WaitAsync(TimeSpan.FromSeconds(10));
@@ -45,10 +44,9 @@ public sealed class PackingTests
     public async Task A_frame_for_an_idle_connection_is_written_at_once_by_the_thread_that_queued_it()
     {
         await using ChatKitHost host = await ChatKitHost.StartAsync();
-        var transport = new ChatKitTransport(host.App.Services, "/chatkit", new ChatKitEndpointOptions());
         ChatSession session = await host.Sessions.OpenAsync("alice", "d1", null);
         var socket = new RecordingWebSocket(holdFirstSend: false);
-        Task run = new WebSocketConnection(socket, session, transport).RunAsync(null, CancellationToken.None);
+        Task run = RunConnection(host, session, socket);
         await WaitFor.ConditionAsync(() => socket.Messages.Count >= 1);
 
         // No thread-pool hop between queueing and writing: the frame is on the socket when Send returns.
@@ -64,7 +62,6 @@ public sealed class PackingTests
     public async Task A_write_found_pending_goes_on_with_the_queue_once_it_completes()
     {
         await using ChatKitHost host = await ChatKitHost.StartAsync();
-        var transport = new ChatKitTransport(host.App.Services, "/chatkit", new ChatKitEndpointOptions());
         ChatSession session = await host.Sessions.OpenAsync("alice", "d1", null);
 
         // Three frames over the pack limit each, behind the welcome: three writes, each found pending and then complete
@@ -77,7 +74,7 @@ public sealed class PackingTests
         }
 
         var socket = new RecordingWebSocket(holdFirstSend: false, completeOnSecondLook: true);
-        Task run = new WebSocketConnection(socket, session, transport).RunAsync(null, CancellationToken.None);
+        Task run = RunConnection(host, session, socket);
         await WaitFor.ConditionAsync(() => socket.Messages.Count >= 3);
         Assert.StartsWith("{\"type\":\"welcome\"", socket.Messages[0], StringComparison.Ordinal);
         Assert.Equal(big.Length, socket.Messages[2].Length);
@@ -104,6 +101,11 @@ public sealed class PackingTests
 
         await bob.WaitEntriesAsync(20);
     }
+
+    /// <summary>Runs the transport's connection for <paramref name="session"/> over <paramref name="socket"/>.</summary>
+    private static Task RunConnection(ChatKitHost host, ChatSession session, WebSocket socket) =>
+        new WebSocketConnection(socket, session, new ChatKitTransport(host.App.Services, "/chatkit", new ChatKitEndpointOptions()))
+            .RunAsync(null, CancellationToken.None);
 
     /// <summary>
     /// A WebSocket that records what is sent and on which thread, whose first send may block until released, and whose

@@ -240,10 +240,6 @@ internal sealed class WebSocketConnection
             SendFailed(ex);
             return;
         }
-        finally
-        {
-            _sendBuffer.Release();
-        }
 
         _sendingDone.TrySetResult();
     }
