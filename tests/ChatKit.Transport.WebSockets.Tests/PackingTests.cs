@@ -104,7 +104,7 @@ public sealed class PackingTests
 
     /// <summary>Runs the transport's connection for <paramref name="session"/> over <paramref name="socket"/>.</summary>
     private static Task RunConnection(ChatKitHost host, ChatSession session, WebSocket socket) =>
-        new WebSocketConnection(socket, session, new ChatKitTransport(host.App.Services, "/chatkit", new ChatKitEndpointOptions()))
+        new WebSocketConnection(socket, direct: null, session, new ChatKitTransport(host.App.Services, "/chatkit", new ChatKitEndpointOptions()))
             .RunAsync(null, CancellationToken.None);
 
     /// <summary>

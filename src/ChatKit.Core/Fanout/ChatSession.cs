@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using ChatKit.Messaging;
 using ChatKit.Protocol;
 using ChatKit.Sync;
@@ -24,12 +23,16 @@ namespace ChatKit.Fanout;
 public sealed class ChatSession
 {
     private const int BacklogPageSize = 256;
-    private readonly Channel<OutgoingFrame> _queue;
     private readonly int _capacity;
     private readonly IMessageStore _store;
     private readonly object _gate = new();
     private readonly CancellationTokenSource _closeRequested = new();
     private readonly HashSet<string> _presenceSubscriptions = new(StringComparer.Ordinal);
+    private FrameRing _queue = new();
+
+    // Set under the lock when the close is asked for: nothing is queued after it.
+    private bool _queueCompleted;
+    private TaskCompletionSource<bool>? _readWaiter;
     private long _lastQueued = -1;
     private long _wanted;
     private bool _filling = true;
@@ -49,13 +52,6 @@ public sealed class ChatSession
 
         // Opening the session records its user's activity in the presence store: the first touch is due an interval later.
         _lastTouchPublished = now;
-        _queue = Channel.CreateBounded<OutgoingFrame>(new BoundedChannelOptions(capacity)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait,
-            AllowSynchronousContinuations = false,
-        });
     }
 
     /// <summary>The session id, unique across nodes.</summary>
@@ -77,13 +73,13 @@ public sealed class ChatSession
     public string? CloseReason { get; private set; }
 
     /// <summary>Frames waiting to be written.</summary>
-    public int QueuedCount => _queue.Reader.Count;
+    public int QueuedCount => _queue.Count;
 
     /// <summary>
     /// Whether the queue is finished: the server asked for the close and every frame queued before it has been read.
     /// The transport then sends the close frame.
     /// </summary>
-    public bool IsQueueFinished => _queue.Reader.Completion.IsCompleted;
+    public bool IsQueueFinished => Volatile.Read(ref _queueCompleted) && _queue.Count == 0;
 
     /// <summary>The highest inbox <c>seq</c> queued for this session so far (its cursor once the queue is written).</summary>
     public long LastQueuedSeq
@@ -115,18 +111,36 @@ public sealed class ChatSession
 
     /// <summary>Waits until a frame can be read, or the session's queue is completed (returns <see langword="false"/>).</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) => _queue.Reader.WaitToReadAsync(cancellationToken);
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
+    {
+        TaskCompletionSource<bool> waiter;
+        lock (_gate)
+        {
+            if (_queue.Count > 0 || _queueCompleted)
+            {
+                return ValueTask.FromResult(_queue.Count > 0);
+            }
+
+            // One reader at a time, as ever: a cancelled wait leaves the waiter for the next one.
+            waiter = _readWaiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        return new ValueTask<bool>(cancellationToken.CanBeCanceled ? waiter.Task.WaitAsync(cancellationToken) : waiter.Task);
+    }
 
     /// <summary>Takes the next frame to write, if any. Read frames in a loop to pack them in one message.</summary>
     /// <param name="frame">The frame.</param>
     public bool TryRead(out OutgoingFrame frame)
     {
-        if (!_queue.Reader.TryRead(out frame))
+        lock (_gate)
         {
-            return false;
+            if (!_queue.TryDequeue(out frame))
+            {
+                return false;
+            }
         }
 
-        if (Volatile.Read(ref _roomWaiter) is { } waiter && _queue.Reader.Count <= _capacity / 2)
+        if (Volatile.Read(ref _roomWaiter) is { } waiter && _queue.Count <= _capacity / 2)
         {
             Interlocked.CompareExchange(ref _roomWaiter, null, waiter);
             waiter.TrySetResult();
@@ -145,9 +159,12 @@ public sealed class ChatSession
     /// <returns>Whether the frame was queued.</returns>
     public bool Send(in OutgoingFrame frame)
     {
-        if (!Enqueue(frame))
+        lock (_gate)
         {
-            return false;
+            if (!Enqueue(frame))
+            {
+                return false;
+            }
         }
 
         NotifyQueued();
@@ -163,6 +180,7 @@ public sealed class ChatSession
     /// <param name="reason">A short reason, without user data.</param>
     public void RequestClose(int code, string reason)
     {
+        TaskCompletionSource<bool>? readWaiter;
         lock (_gate)
         {
             if (CloseCode is not null)
@@ -172,9 +190,11 @@ public sealed class ChatSession
 
             CloseCode = code;
             CloseReason = reason;
+            Volatile.Write(ref _queueCompleted, true);
+            readWaiter = TakeReadWaiter();
         }
 
-        _queue.Writer.TryComplete();
+        readWaiter?.TrySetResult(_queue.Count > 0);
         _roomWaiter?.TrySetResult();
         NotifyQueued();
 
@@ -275,10 +295,25 @@ public sealed class ChatSession
 
     private void NotifyQueued() => Volatile.Read(ref _frameQueued)?.Invoke();
 
+    /// <summary>The reader waiting in <see cref="WaitToReadAsync"/>, if any, to be woken; the caller holds the lock.</summary>
+    private TaskCompletionSource<bool>? TakeReadWaiter()
+    {
+        TaskCompletionSource<bool>? waiter = _readWaiter;
+        _readWaiter = null;
+        return waiter;
+    }
+
+    /// <summary>Queues <paramref name="frame"/> unless the close was asked for; the caller holds the lock.</summary>
     private bool Enqueue(in OutgoingFrame frame)
     {
-        if (_queue.Writer.TryWrite(frame))
+        if (_queueCompleted)
         {
+            return false;
+        }
+
+        if (_queue.TryEnqueue(frame, _capacity))
+        {
+            TakeReadWaiter()?.TrySetResult(true);
             return true;
         }
 
@@ -310,7 +345,7 @@ public sealed class ChatSession
                 }
 
                 await WaitForRoomAsync().ConfigureAwait(false);
-                int limit = (int)Math.Min(BacklogPageSize, Math.Max(1, (_capacity / 2) - _queue.Reader.Count));
+                int limit = (int)Math.Min(BacklogPageSize, Math.Max(1, (_capacity / 2) - _queue.Count));
                 InboxPage page = await _store.ReadInboxAsync(User, after, limit).ConfigureAwait(false);
                 lock (_gate)
                 {
@@ -353,7 +388,7 @@ public sealed class ChatSession
 
     private Task WaitForRoomAsync()
     {
-        if (_queue.Reader.Count <= _capacity / 2 || CloseCode is not null)
+        if (_queue.Count <= _capacity / 2 || CloseCode is not null)
         {
             return Task.CompletedTask;
         }
@@ -362,7 +397,7 @@ public sealed class ChatSession
         Volatile.Write(ref _roomWaiter, waiter);
 
         // The reader may have drained the queue between the check and the publication of the waiter.
-        if (_queue.Reader.Count <= _capacity / 2 || CloseCode is not null)
+        if (_queue.Count <= _capacity / 2 || CloseCode is not null)
         {
             waiter.TrySetResult();
         }

@@ -10,10 +10,10 @@ namespace ChatKit.Transport.WebSockets.Internal;
 
 /// <summary>
 /// ChatKit's WebSocket endpoint on sockets it accepts itself (<c>AddSocketListener</c>): the handshake of
-/// <see cref="UpgradeHandshake"/>, then the WebSocket straight on a <see cref="NetworkStream"/>. Without Kestrel's
-/// pipes and I/O queues under it, a frame is written to the socket by the thread that sends it and read by the
-/// thread that completes the receive; that is what this listener is for (docs/benchmarks.md). It speaks plain TCP:
-/// TLS ends in front of it.
+/// <see cref="UpgradeHandshake"/>, then the WebSocket straight on the socket (<see cref="DirectSocketStream"/>). Without
+/// Kestrel's pipes and I/O queues under it, a message is written to the socket by the thread that sends it, framed by
+/// ChatKit and in one non-blocking <c>send</c>, and read by the thread that completes the receive; that is what this
+/// listener is for (docs/benchmarks.md). It speaks plain TCP: TLS ends in front of it.
 /// </summary>
 /// <remarks>
 /// Stopping: the transport's drain (on <c>ApplicationStopping</c>, before any hosted service stops) has already asked
@@ -131,7 +131,7 @@ internal sealed class ChatKitSocketListener : IHostedService, IDisposable
                 try
                 {
                     var connection = new UpgradeConnection(new DuplexPipe(input, output), socket.RemoteEndPoint, socket.LocalEndPoint, IsHttps: false,
-                        OpenWebSocketStream: () => HandOver(input, output, stream));
+                        OpenWebSocketStream: () => HandOver(input, output, socket));
                     await _handshake.RunAsync(connection, _abort.Token).ConfigureAwait(false);
                 }
                 finally
@@ -157,11 +157,11 @@ internal sealed class ChatKitSocketListener : IHostedService, IDisposable
     }
 
     /// <summary>
-    /// The handshake's pipes end here and the WebSocket takes the stream. Bytes the client sent right behind its
+    /// The handshake's pipes end here and the WebSocket takes the socket. Bytes the client sent right behind its
     /// request (before waiting for the 101, as RFC 6455 asks it to) are still in the reader's buffer: the WebSocket
     /// reads them first.
     /// </summary>
-    private static Stream HandOver(PipeReader input, PipeWriter output, NetworkStream stream)
+    private static DirectSocketStream HandOver(PipeReader input, PipeWriter output, Socket socket)
     {
         byte[] early = [];
         if (input.TryRead(out ReadResult result))
@@ -172,7 +172,7 @@ internal sealed class ChatKitSocketListener : IHostedService, IDisposable
 
         input.Complete();
         output.Complete();
-        return early.Length == 0 ? stream : new PrefixedStream(early, stream);
+        return new DirectSocketStream(socket, early);
     }
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe

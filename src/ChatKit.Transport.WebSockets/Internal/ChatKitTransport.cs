@@ -201,7 +201,7 @@ internal sealed class ChatKitTransport
             using (accepted.Socket)
             {
                 Log.SessionOpened(Logger, accepted.Session.Id, accepted.Session.User, accepted.Session.Device);
-                await new WebSocketConnection(accepted.Socket, accepted.Session, this).RunAsync(accepted.AuthenticationExpires, connectionAborted).ConfigureAwait(false);
+                await new WebSocketConnection(accepted.Socket, accepted.Direct, accepted.Session, this).RunAsync(accepted.AuthenticationExpires, connectionAborted).ConfigureAwait(false);
             }
         }
         finally
@@ -458,4 +458,8 @@ internal sealed class ChatKitTransport
 }
 
 /// <summary>A WebSocket that passed the handshake, with its session and the expiry of the authentication it was opened with.</summary>
-internal sealed record AcceptedWebSocket(WebSocket Socket, ChatSession Session, DateTimeOffset? AuthenticationExpires);
+internal sealed record AcceptedWebSocket(WebSocket Socket, ChatSession Session, DateTimeOffset? AuthenticationExpires)
+{
+    /// <summary>On the socket listener, the stream under <see cref="Socket"/>, where the connection writes its framed messages itself.</summary>
+    public DirectSocketStream? Direct { get; init; }
+}

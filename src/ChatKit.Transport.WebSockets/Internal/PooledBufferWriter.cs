@@ -14,7 +14,7 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     public int WrittenCount => _written;
 
-    public ReadOnlyMemory<byte> WrittenMemory => _buffer is null ? ReadOnlyMemory<byte>.Empty : _buffer.AsMemory(0, _written);
+    public Memory<byte> WrittenMemory => _buffer is null ? Memory<byte>.Empty : _buffer.AsMemory(0, _written);
 
     public void Advance(int count) => _written += count;
 

@@ -108,7 +108,8 @@ internal sealed class UpgradeHandshake
         context.SetEndpoint(_endpoint);
         var body = new MemoryStream();
         context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(body));
-        context.Features.Set<IHttpWebSocketFeature>(new UpgradeFeature(context.Request, connection));
+        var upgrade = new UpgradeFeature(context.Request, connection);
+        context.Features.Set<IHttpWebSocketFeature>(upgrade);
         await AuthenticateAsync(context).ConfigureAwait(false);
 
         AcceptedWebSocket? accepted = await transport.AcceptAsync(context).ConfigureAwait(false);
@@ -116,9 +117,10 @@ internal sealed class UpgradeHandshake
         {
             await context.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
             await WriteResponseAsync(output, context.Response.StatusCode, context.Response.Headers, body.GetBuffer().AsMemory(0, (int)body.Length)).ConfigureAwait(false);
+            return null;
         }
 
-        return accepted;
+        return accepted with { Direct = upgrade.WebSocketStream as DirectSocketStream };
     }
 
     /// <summary>What the host's authentication middleware does: the default scheme's result becomes the user.</summary>
@@ -233,6 +235,9 @@ internal sealed class UpgradeHandshake
     /// <summary>The RFC 6455 server handshake on the raw connection.</summary>
     private sealed class UpgradeFeature(HttpRequest request, UpgradeConnection connection) : IHttpWebSocketFeature
     {
+        /// <summary>Once accepted, the stream the WebSocket runs on.</summary>
+        public Stream? WebSocketStream { get; private set; }
+
         public bool IsWebSocketRequest =>
             HttpMethods.IsGet(request.Method)
             && HasToken(request.Headers.Connection, "upgrade")
@@ -255,7 +260,8 @@ internal sealed class UpgradeHandshake
             await connection.Transport.Output.FlushAsync().ConfigureAwait(false);
 
             // No keep-alive, as on MapChatKit's endpoint: the client's ping frame is the heartbeat.
-            return WebSocket.CreateFromStream(connection.OpenWebSocketStream(), new WebSocketCreationOptions
+            WebSocketStream = connection.OpenWebSocketStream();
+            return WebSocket.CreateFromStream(WebSocketStream, new WebSocketCreationOptions
             {
                 IsServer = true,
                 SubProtocol = context.SubProtocol,

@@ -20,6 +20,10 @@ namespace ChatKit.Transport.WebSockets.Internal;
 /// that a send's <c>ok</c> and the sender's own entry leave in one write.</para>
 /// <para>A write that cannot complete at once (the peer reads slowly) continues on the thread pool, and the send side
 /// stays taken until the queue is empty. No lock is held across I/O.</para>
+/// <para>On the socket listener (<see cref="DirectSocketStream"/>) the writer frames each message itself, in room left
+/// in front of it in the same buffer, and hands it to the socket in one non-blocking write: no copy into the
+/// WebSocket's own buffer, no asynchronous operation when the socket takes it at once. The WebSocket still reads,
+/// answers pings and closes, through the same stream, which keeps its frames and these apart.</para>
 /// </remarks>
 internal sealed class WebSocketConnection
 {
@@ -30,6 +34,7 @@ internal sealed class WebSocketConnection
     private static readonly TimeSpan MaxTimerDue = TimeSpan.FromDays(30);
 
     private readonly WebSocket _socket;
+    private readonly DirectSocketStream? _direct;
     private readonly ChatSession _session;
     private readonly ChatKitTransport _transport;
     private readonly int _maxFrameBytes;
@@ -49,9 +54,14 @@ internal sealed class WebSocketConnection
     private Timer? _abortTimer;
     private Timer? _expiryTimer;
 
-    public WebSocketConnection(WebSocket socket, ChatSession session, ChatKitTransport transport)
+    /// <param name="socket">The WebSocket.</param>
+    /// <param name="direct">The stream under <paramref name="socket"/> when messages may be written to it directly.</param>
+    /// <param name="session">The session the WebSocket carries.</param>
+    /// <param name="transport">The transport.</param>
+    public WebSocketConnection(WebSocket socket, DirectSocketStream? direct, ChatSession session, ChatKitTransport transport)
     {
         _socket = socket;
+        _direct = direct;
         _session = session;
         _transport = transport;
         _maxFrameBytes = transport.ChatOptions.MaxFrameBytes;
@@ -147,6 +157,12 @@ internal sealed class WebSocketConnection
                     {
                         _sendBuffer.Write(FramePacking.Separator);
                     }
+                    else
+                    {
+                        // Room for the WebSocket frame's header, written once the payload's length is known.
+                        _sendBuffer.GetSpan(DirectSocketStream.MaxHeaderLength);
+                        _sendBuffer.Advance(DirectSocketStream.MaxHeaderLength);
+                    }
 
                     frame.WriteTo(_sendBuffer);
                 }
@@ -159,7 +175,7 @@ internal sealed class WebSocketConnection
                 ValueTask send;
                 try
                 {
-                    send = _socket.SendAsync(_sendBuffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+                    send = Send(_sendBuffer.WrittenMemory);
                 }
                 catch (Exception ex)
                 {
@@ -192,7 +208,8 @@ internal sealed class WebSocketConnection
                 return;
             }
 
-            Volatile.Write(ref _writing, 0);
+            // A full fence: the queue's count read next must not be read before the send side is seen free.
+            Interlocked.Exchange(ref _writing, 0);
 
             // A frame queued after the last read but before the send side was free found it taken: take it back.
             if (_session.QueuedCount == 0 && !_session.IsQueueFinished || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
@@ -200,6 +217,19 @@ internal sealed class WebSocketConnection
                 return;
             }
         }
+    }
+
+    /// <summary>Sends one packed message, which follows <see cref="DirectSocketStream.MaxHeaderLength"/> bytes of room in <paramref name="buffer"/>.</summary>
+    private ValueTask Send(Memory<byte> buffer)
+    {
+        const int Room = DirectSocketStream.MaxHeaderLength;
+        if (_direct is null)
+        {
+            return _socket.SendAsync(buffer[Room..], WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        }
+
+        int header = DirectSocketStream.WriteTextFrameHeader(buffer.Span[..Room], buffer.Length - Room);
+        return _direct.SendAsync(buffer[(Room - header)..]);
     }
 
     /// <summary>

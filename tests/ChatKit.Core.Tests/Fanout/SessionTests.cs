@@ -252,6 +252,41 @@ public sealed class SessionTests
     }
 
     [Fact]
+    public async Task A_reader_waiting_for_frames_wakes_for_a_frame_and_learns_of_the_close_once_the_queue_is_empty()
+    {
+        await using var f = ChatKitFixture.Create();
+        ChatSession s = await f.Sessions.OpenAsync("alice", "phone", null);
+        Assert.True(await s.WaitToReadAsync());
+        Drain(s);
+
+        ValueTask<bool> waiting = s.WaitToReadAsync();
+        Assert.False(waiting.IsCompleted);
+        using (var cancelled = new CancellationTokenSource(TimeSpan.FromMilliseconds(50)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await s.WaitToReadAsync(cancelled.Token));
+        }
+
+        s.Send(ServerFrameWriter.Pong(null, 1));
+        Assert.True(await waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+
+        // Closing with a frame still queued: the reader gets the frame first, then the end.
+        s.RequestClose(CloseCodes.Normal, "bye");
+        Assert.False(s.Send(ServerFrameWriter.Pong(null, 2)));
+        Assert.False(s.IsQueueFinished);
+        Assert.True(await s.WaitToReadAsync());
+        Assert.True(s.TryRead(out OutgoingFrame last));
+        Assert.Equal("{\"type\":\"pong\",\"time\":1}", System.Text.Encoding.UTF8.GetString(last.Payload.Span));
+        Assert.True(s.IsQueueFinished);
+        Assert.False(await s.WaitToReadAsync());
+
+        ChatSession waitingAtClose = await f.Sessions.OpenAsync("bob", "phone", null);
+        Drain(waitingAtClose);
+        ValueTask<bool> atClose = waitingAtClose.WaitToReadAsync();
+        waitingAtClose.RequestClose(CloseCodes.Normal, "bye");
+        Assert.False(await atClose.AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public async Task Closing_unregisters_the_session_and_is_safe_twice()
     {
         await using var f = ChatKitFixture.Create();
