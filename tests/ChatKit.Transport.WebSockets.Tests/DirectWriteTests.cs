@@ -62,7 +62,7 @@ public sealed class DirectWriteTests
         });
         for (int i = 0; i < Pings; i++)
         {
-            await stream.WriteAsync(MaskedFrame(0x89, Encoding.ASCII.GetBytes("p" + i)));
+            await stream.WriteAsync(ClientFrames.Masked(0x89, Encoding.ASCII.GetBytes("p" + i)));
             await Task.Delay(5);
         }
 
@@ -96,7 +96,7 @@ public sealed class DirectWriteTests
         }
 
         // The close handshake still works through the same stream.
-        await stream.WriteAsync(MaskedFrame(0x88, [0x03, 0xE8]));
+        await stream.WriteAsync(ClientFrames.Masked(0x88, [0x03, 0xE8]));
         (int closeOpcode, byte[] closePayload) = await reader.ReadFrameAsync();
         Assert.Equal(0x8, closeOpcode);
         Assert.Equal(1000, BinaryPrimitives.ReadUInt16BigEndian(closePayload));
@@ -104,22 +104,6 @@ public sealed class DirectWriteTests
 
     private static byte[] TestFrame(int i, int padding) =>
         Encoding.UTF8.GetBytes($"{{\"type\":\"test\",\"i\":{i},\"pad\":\"{new string((char)('a' + (i % 26)), padding)}\"}}");
-
-    private static byte[] MaskedFrame(byte firstByte, byte[] payload)
-    {
-        Assert.True(payload.Length < 126);
-        byte[] mask = [0x12, 0x34, 0x56, 0x78];
-        var frame = new byte[2 + 4 + payload.Length];
-        frame[0] = firstByte;
-        frame[1] = (byte)(0x80 | payload.Length);
-        mask.CopyTo(frame, 2);
-        for (int i = 0; i < payload.Length; i++)
-        {
-            frame[6 + i] = (byte)(payload[i] ^ mask[i % 4]);
-        }
-
-        return frame;
-    }
 
     /// <summary>Reads the server's side of a WebSocket from the raw stream, failing on anything RFC 6455 forbids a server to send here.</summary>
     private sealed class RawFrameReader(NetworkStream stream)

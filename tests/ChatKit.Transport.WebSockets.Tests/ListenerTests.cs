@@ -107,7 +107,7 @@ public sealed class ListenerTests
         byte[] head = Encoding.ASCII.GetBytes(
             "GET /chatkit?device=d1&access_token=tok-alice HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
             "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
-        byte[] ping = MaskedTextFrame("""{"type":"ping","rid":"early"}""");
+        byte[] ping = ClientFrames.Masked(0x81, Encoding.UTF8.GetBytes("""{"type":"ping","rid":"early"}"""));
 
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, dense.WebSocketEndpoint.Port);
@@ -156,23 +156,6 @@ public sealed class ListenerTests
             using var timeout = new CancellationTokenSource(TestClient.DefaultTimeout);
             Assert.Equal(0, await stream.ReadAsync(new byte[16], timeout.Token));
         }
-    }
-
-    private static byte[] MaskedTextFrame(string text)
-    {
-        byte[] payload = Encoding.UTF8.GetBytes(text);
-        Assert.True(payload.Length < 126);
-        byte[] mask = [0x12, 0x34, 0x56, 0x78];
-        var frame = new byte[2 + 4 + payload.Length];
-        frame[0] = 0x81; // FIN, text
-        frame[1] = (byte)(0x80 | payload.Length);
-        mask.CopyTo(frame, 2);
-        for (int i = 0; i < payload.Length; i++)
-        {
-            frame[6 + i] = (byte)(payload[i] ^ mask[i % 4]);
-        }
-
-        return frame;
     }
 
     private static async Task<string> ReadUntilAsync(NetworkStream stream, string expected)

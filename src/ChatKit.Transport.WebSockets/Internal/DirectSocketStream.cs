@@ -5,9 +5,9 @@ namespace ChatKit.Transport.WebSockets.Internal;
 
 /// <summary>
 /// The stream under a WebSocket on ChatKit's socket listener, and a second way to write to the same socket: the
-/// connection writes its whole, already framed messages with <see cref="SendAsync"/> (one non-blocking
-/// <c>send</c> when the socket takes them, with no copy and no task), while the WebSocket writes its own control
-/// frames (pong, close) through <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>. A
+/// connection writes its whole, already framed messages with <see cref="SendAsync"/> (one non-blocking <c>send</c>
+/// when the socket takes them: no copy into a buffer of the WebSocket's, no task), while the WebSocket writes its own
+/// control frames (pong, close) through <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>. A
 /// <see cref="SendGate"/> keeps the two from interleaving on the wire.
 /// </summary>
 /// <remarks>
