@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the solution on a fresh machine: installs what the tests need (redis-server for the Redis
 # tests, chromium and chromium-driver for the browser tests, Node and the JS client's npm packages), then runs
-# `dotnet test` and the JS client's tests, and ends with one line "N passed, N failed".
+# `dotnet test`, the transport's tests again on each of ChatKit's own listeners, and the JS client's tests, and ends
+# with one line "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +33,16 @@ dotnet test ChatKit.slnx -c Release --no-build -nologo 2>&1 | tee "$log" || stat
 summaries=$(grep -E '^(Passed|Failed)! ' "$log" | sort -u)
 passed=$(grep -Eo 'Passed: +[0-9]+' <<<"$summaries" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'Failed: +[0-9]+' <<<"$summaries" | awk '{s+=$2} END {print s+0}')
+
+# The transport's suite again on each of ChatKit's own listeners (ListenOptions.UseChatKit, AddSocketListener): every
+# WebSocket test then goes through that listener's handshake and, on the socket listener, ChatKit's own framing.
+for listener in CHATKIT_TEST_CONNECTION_HANDLER CHATKIT_TEST_SOCKET_LISTENER; do
+  listener_log=$(mktemp)
+  env "$listener=1" dotnet test tests/ChatKit.Transport.WebSockets.Tests -c Release --no-build -nologo 2>&1 | tee "$listener_log" || status=$?
+  listener_summary=$(grep -E '^(Passed|Failed)! ' "$listener_log" | sort -u)
+  passed=$((passed + $(grep -Eo 'Passed: +[0-9]+' <<<"$listener_summary" | awk '{s+=$2} END {print s+0}')))
+  failed=$((failed + $(grep -Eo 'Failed: +[0-9]+' <<<"$listener_summary" | awk '{s+=$2} END {print s+0}')))
+done
 
 if [ -f clients/js/package.json ]; then
   js_log=$(mktemp)

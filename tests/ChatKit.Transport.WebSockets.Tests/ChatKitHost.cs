@@ -51,10 +51,10 @@ public sealed class ChatKitHost : IAsyncDisposable
     /// <summary>
     /// CHATKIT_TEST_CONNECTION_HANDLER=1 runs every test's WebSocket on <c>ListenOptions.UseChatKit()</c>, and
     /// CHATKIT_TEST_SOCKET_LISTENER=1 on <c>AddSocketListener</c>, instead of <c>MapChatKit</c>'s endpoint (the HTTP
-    /// endpoints stay where they are), to check that they behave alike. Two tests then fail by design, as they check
-    /// what only MapChatKit's endpoint does: ASP.NET Core's request log of the handshake (LogRedactionTests) and
-    /// <c>discover</c> answering with the WebSocket URL of the HTTP request's own host when no PublicUrl is set
-    /// (HttpEndpointTests.Discover_and_health).
+    /// endpoints stay where they are), to check that they behave alike; build/test.sh runs the suite that way on both.
+    /// Two tests ask for MapChatKit's endpoint themselves, as they check what only it does: ASP.NET Core's request log
+    /// of the handshake (LogRedactionTests) and <c>discover</c> answering with the WebSocket URL of the HTTP request's
+    /// own host when no PublicUrl is set (HttpEndpointTests.Discover_and_health).
     /// </summary>
     public static WebSocketListener ListenerByDefault { get; } =
         Environment.GetEnvironmentVariable("CHATKIT_TEST_CONNECTION_HANDLER") == "1" ? WebSocketListener.ConnectionHandler

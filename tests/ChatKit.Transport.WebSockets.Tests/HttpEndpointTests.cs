@@ -30,7 +30,9 @@ public sealed class HttpEndpointTests
     [Fact]
     public async Task Discover_and_health()
     {
-        await using ChatKitHost host = await ChatKitHost.StartAsync(o => o.NodeId = "n2");
+        // On MapChatKit's endpoint, whichever listener the suite runs on: without PublicUrl, discover answers with the
+        // WebSocket URL of the HTTP request's own host, which is MapChatKit's.
+        await using ChatKitHost host = await ChatKitHost.StartAsync(o => o.NodeId = "n2", listener: WebSocketListener.MapChatKit);
         var (status, body, _) = await SendAsync(host, HttpMethod.Get, "/chatkit/discover", "alice");
         Assert.Equal(200, status);
         Assert.Equal("n2", body.Str("node"));
