@@ -118,7 +118,7 @@ internal sealed class Deployment : IAsyncDisposable
         // Every .NET server alike, in a run on ChatKit's own socket listener: socket completions run on the socket
         // engine's thread instead of a thread-pool item each, as the listener is meant to be deployed; with the
         // listener's writers on the thread that queued the frame, a 1:1 delivery then makes no thread hand-off at all
-        // (docs/configuration.md, "Inline socket completions with the socket listener").
+        // (docs/configuration.md, "The host's runtime: inline socket completions with the socket listener").
         if (options.ChatKitSocketListener)
         {
             dotnetEnv["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";

@@ -28,10 +28,8 @@ public sealed class ChatSession
     private readonly object _gate = new();
     private readonly CancellationTokenSource _closeRequested = new();
     private readonly HashSet<string> _presenceSubscriptions = new(StringComparer.Ordinal);
+    // Nothing is queued once the close was asked for (CloseCode set, under the lock).
     private FrameRing _queue = new();
-
-    // Set under the lock when the close is asked for: nothing is queued after it.
-    private bool _queueCompleted;
     private TaskCompletionSource<bool>? _readWaiter;
     private long _lastQueued = -1;
     private long _wanted;
@@ -79,7 +77,7 @@ public sealed class ChatSession
     /// Whether the queue is finished: the server asked for the close and every frame queued before it has been read.
     /// The transport then sends the close frame.
     /// </summary>
-    public bool IsQueueFinished => Volatile.Read(ref _queueCompleted) && _queue.Count == 0;
+    public bool IsQueueFinished => CloseCode is not null && _queue.Count == 0;
 
     /// <summary>The highest inbox <c>seq</c> queued for this session so far (its cursor once the queue is written).</summary>
     public long LastQueuedSeq
@@ -116,7 +114,7 @@ public sealed class ChatSession
         TaskCompletionSource<bool> waiter;
         lock (_gate)
         {
-            if (_queue.Count > 0 || _queueCompleted)
+            if (_queue.Count > 0 || CloseCode is not null)
             {
                 return ValueTask.FromResult(_queue.Count > 0);
             }
@@ -190,7 +188,6 @@ public sealed class ChatSession
 
             CloseCode = code;
             CloseReason = reason;
-            Volatile.Write(ref _queueCompleted, true);
             readWaiter = TakeReadWaiter();
         }
 
@@ -306,7 +303,7 @@ public sealed class ChatSession
     /// <summary>Queues <paramref name="frame"/> unless the close was asked for; the caller holds the lock.</summary>
     private bool Enqueue(in OutgoingFrame frame)
     {
-        if (_queueCompleted)
+        if (CloseCode is not null)
         {
             return false;
         }
@@ -317,11 +314,7 @@ public sealed class ChatSession
             return true;
         }
 
-        if (CloseCode is null)
-        {
-            RequestClose(CloseCodes.SlowConsumer, "outgoing queue full");
-        }
-
+        RequestClose(CloseCodes.SlowConsumer, "outgoing queue full");
         return false;
     }
 
