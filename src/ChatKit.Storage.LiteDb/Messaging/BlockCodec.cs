@@ -52,19 +52,36 @@ internal static class BlockCodec
         }
     }
 
-    /// <summary>Reads the message at <paramref name="offset"/> and moves past it.</summary>
-    public static ChatMessage ReadMessage(ReadOnlySpan<byte> data, ref int offset, string channelId, long channelSeq, out bool deleted)
+    /// <summary>
+    /// Reads the message at <paramref name="offset"/> and moves past it. <paramref name="exactSentAt"/>, when given,
+    /// replaces the stored sent-at, which is in whole milliseconds.
+    /// </summary>
+    public static ChatMessage ReadMessage(ReadOnlySpan<byte> data, ref int offset, string channelId, long channelSeq, out bool deleted,
+        DateTimeOffset? exactSentAt = null)
     {
         long id = (long)ReadVarint(data, ref offset);
         string from = ReadString(data, ref offset);
         string device = ReadString(data, ref offset);
         string clientMsgId = ReadString(data, ref offset);
         var sentAt = DateTimeOffset.FromUnixTimeMilliseconds((long)ReadVarint(data, ref offset));
+        sentAt = exactSentAt ?? sentAt;
         byte flags = data[offset++];
         deleted = (flags & Deleted) != 0;
         string body = deleted ? "" : ReadString(data, ref offset);
         string? meta = (flags & HasMeta) != 0 ? ReadString(data, ref offset) : null;
         return new ChatMessage(id, channelId, channelSeq, from, device, body, meta, clientMsgId, sentAt);
+    }
+
+    /// <summary>
+    /// Whether the message at <paramref name="offset"/> has this sender and client message id (both UTF-8), without
+    /// decoding it.
+    /// </summary>
+    public static bool HasDedupeKey(ReadOnlySpan<byte> data, int offset, ReadOnlySpan<byte> from, ReadOnlySpan<byte> clientMsgId)
+    {
+        ReadVarint(data, ref offset);
+        bool sameSender = StringBytes(data, ref offset).SequenceEqual(from);
+        SkipString(data, ref offset);
+        return sameSender && StringBytes(data, ref offset).SequenceEqual(clientMsgId);
     }
 
     /// <summary>
@@ -75,15 +92,7 @@ internal static class BlockCodec
     public static void WriteInboxEntry(ArrayBufferWriter<byte> writer, InboxItem item, ref InboxLink previous)
     {
         long at = item.CreatedAt.ToUnixTimeMilliseconds();
-        bool sameChannel = previous.HasPrevious && string.Equals(previous.Channel, item.ChannelId, StringComparison.Ordinal);
-        writer.GetSpan(1)[0] = (byte)((byte)item.Kind | (sameChannel ? SameChannel : 0) | (previous.HasPrevious ? AtDelta : 0));
-        writer.Advance(1);
-        if (!sameChannel)
-        {
-            WriteString(writer, item.ChannelId);
-        }
-
-        WriteVarint(writer, previous.HasPrevious ? ZigZag(at - previous.At) : (ulong)at);
+        WriteInboxHead(writer, item.Kind, item.ChannelId, at, ref previous);
         switch (item.Kind)
         {
             case InboxEntryKind.Message:
@@ -99,8 +108,31 @@ internal static class BlockCodec
                 WriteString(writer, item.By!);
                 break;
         }
+    }
 
-        previous = new InboxLink { HasPrevious = true, Channel = item.ChannelId, At = at };
+    /// <summary>
+    /// Appends a message entry from its parts, as <see cref="WriteInboxEntry(ArrayBufferWriter{byte}, InboxItem, ref InboxLink)"/>
+    /// writes one for <see cref="InboxItem.ForMessage"/>: <paramref name="createdAt"/> is the message's sent-at.
+    /// </summary>
+    public static void WriteMessageEntry(ArrayBufferWriter<byte> writer, string channelId, long channelSeq, DateTimeOffset createdAt, ref InboxLink previous)
+    {
+        WriteInboxHead(writer, InboxEntryKind.Message, channelId, createdAt.ToUnixTimeMilliseconds(), ref previous);
+        WriteVarint(writer, (ulong)channelSeq);
+    }
+
+    /// <summary>An inbox entry's head byte, channel (unless the previous entry's) and created-at; sets <paramref name="previous"/> to it.</summary>
+    private static void WriteInboxHead(ArrayBufferWriter<byte> writer, InboxEntryKind kind, string channelId, long at, ref InboxLink previous)
+    {
+        bool sameChannel = previous.HasPrevious && string.Equals(previous.Channel, channelId, StringComparison.Ordinal);
+        writer.GetSpan(1)[0] = (byte)((byte)kind | (sameChannel ? SameChannel : 0) | (previous.HasPrevious ? AtDelta : 0));
+        writer.Advance(1);
+        if (!sameChannel)
+        {
+            WriteString(writer, channelId);
+        }
+
+        WriteVarint(writer, previous.HasPrevious ? ZigZag(at - previous.At) : (ulong)at);
+        previous = new InboxLink { HasPrevious = true, Channel = channelId, At = at };
     }
 
     /// <summary>
@@ -236,6 +268,14 @@ internal static class BlockCodec
     {
         int length = checked((int)ReadVarint(data, ref offset));
         offset += length;
+    }
+
+    private static ReadOnlySpan<byte> StringBytes(ReadOnlySpan<byte> data, ref int offset)
+    {
+        int length = checked((int)ReadVarint(data, ref offset));
+        ReadOnlySpan<byte> value = data.Slice(offset, length);
+        offset += length;
+        return value;
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Text;
 using ChatKit.Messaging;
 using ChatKit.Storage.LiteDb.Hosting;
 using ChatKit.Storage.LiteDb.Internal;
@@ -266,9 +267,9 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     /// </summary>
     private void WalkHistory(string channelId, long beforeSeq, Func<ChatMessage, bool, bool> visit)
     {
-        // Pending messages first, then the file's blocks below the first pending one. The pending ones are visited
-        // under the lock instead of being copied out: a page needs a few of them, a layer may hold thousands, and the
-        // visitors only look at messages.
+        // Pending messages first, then the file's blocks below the first pending one. The pending ones are decoded
+        // and visited under the lock instead of being copied out: a page needs a few of them, a layer may hold
+        // thousands, and the visitors only look at messages.
         HashSet<long>? deleted = null;
         long fileEnd = beforeSeq; // exclusive
         lock (_gate)
@@ -277,9 +278,9 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             {
                 if (layer.Channels.TryGetValue(channelId, out PendingChannel? channel))
                 {
-                    if (channel.Messages.Count > 0)
+                    if (channel.Count > 0)
                     {
-                        fileEnd = Math.Min(fileEnd, channel.Messages[0].ChannelSeq);
+                        fileEnd = Math.Min(fileEnd, channel.FirstSeq);
                     }
 
                     if (channel.Deleted is not null)
@@ -291,15 +292,14 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
             foreach (PendingState layer in NewestFirst())
             {
-                if (!layer.Channels.TryGetValue(channelId, out PendingChannel? channel) || channel.Messages.Count == 0)
+                if (!layer.Channels.TryGetValue(channelId, out PendingChannel? channel) || channel.Count == 0)
                 {
                     continue;
                 }
 
-                List<ChatMessage> messages = channel.Messages;
-                for (int i = (int)Math.Min(messages.Count, beforeSeq - messages[0].ChannelSeq) - 1; i >= 0; i--)
+                for (int i = (int)Math.Min(channel.Count, beforeSeq - channel.FirstSeq) - 1; i >= 0; i--)
                 {
-                    if (!visit(messages[i], deleted?.Contains(messages[i].ChannelSeq) == true))
+                    if (!visit(channel.Message(i), deleted?.Contains(channel.FirstSeq + i) == true))
                     {
                         return;
                     }
@@ -338,9 +338,10 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         long after = Math.Max(afterSeq, 0);
         bool wantEntries = limit > 0 && after < long.MaxValue;
 
-        // Pending entries first (copied under the lock), then the file's blocks below the first pending one.
+        // Pending entries first (copied under the lock, their messages found after it), then the file's blocks below
+        // the first pending one.
         long materializations = Interlocked.Read(ref _materializations);
-        List<InboxEntry>? pending = null;
+        List<PendingEntry>? pending = null;
         long pendingFirstSeq = long.MaxValue;
         var bounds = new InboxBounds { Head = 0, First = 1 };
         lock (_gate)
@@ -379,7 +380,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
                 pending.RemoveRange(limit, pending.Count - limit);
             }
 
-            return new InboxPage(pending ?? [], new InboxState(bounds.Head, bounds.First));
+            return new InboxPage(pending is null ? [] : Resolve(pending), new InboxState(bounds.Head, bounds.First));
         }
 
         // The file's bounds and entries from one state of it (a commit in between could trim what the bounds promise).
@@ -404,14 +405,14 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             long first = Math.Max(bounds.First, file.First);
             if (pending is not null)
             {
-                foreach (InboxEntry entry in pending)
+                foreach (PendingEntry entry in pending)
                 {
                     if (entries.Count == limit)
                     {
                         break;
                     }
 
-                    entries.Add(entry);
+                    entries.Add(Resolve(entry));
                 }
             }
 
@@ -419,6 +420,21 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             return new InboxPage(entries, new InboxState(head, first));
         });
     }
+
+    private List<InboxEntry> Resolve(List<PendingEntry> pending)
+    {
+        var entries = new List<InboxEntry>(pending.Count);
+        foreach (PendingEntry entry in pending)
+        {
+            entries.Add(Resolve(entry));
+        }
+
+        return entries;
+    }
+
+    /// <summary>A pending inbox entry with its message: pending, or in the file once folded in since the entry was copied.</summary>
+    private InboxEntry Resolve(PendingEntry entry) => new(entry.Seq, entry.Other ?? InboxItem.ForMessage(FindMessage(entry.ChannelId, entry.ChannelSeq)
+        ?? throw new InvalidDataException($"An inbox entry references message {entry.ChannelId}#{entry.ChannelSeq}, which is not in the file.")));
 
     /// <summary>Adds the file's inbox entries from <paramref name="fromSeq"/> up to <paramref name="endSeq"/> (exclusive), ascending, until <paramref name="into"/> holds <paramref name="limit"/>.</summary>
     private void ReadFileInbox(string user, long fromSeq, long endSeq, int limit, List<InboxEntry> into)
@@ -650,7 +666,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             LoadDedupeFilter();
         }
 
-        if (_dedupeFilter.MightContain(dedupeKey) && FindDedupe(dedupeKey, draft.From, draft.ChannelId, draft.ClientMsgId) is DedupeRow seen
+        if (_dedupeFilter.MightContain(dedupeKey) && FindDedupe(draft.From, draft.ChannelId, draft.ClientMsgId) is DedupeRow seen
             && seen.At >= draft.SentAt - _options.DedupeWindow
             && WriterFindMessage(draft.ChannelId, seen.ChannelSeq) is ChatMessage first)
         {
@@ -681,7 +697,9 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             return CommitResult.Failed(CommitStatus.NotMember);
         }
 
-        var message = new ChatMessage(draft.Id, draft.ChannelId, (channel?.LastSeq ?? 0) + 1, draft.From, draft.Device,
+        // The channel's own id string, not the request's: pending inbox entries keep it (see PendingEntry), and the
+        // channel's is held anyway.
+        var message = new ChatMessage(draft.Id, channel?.Id ?? draft.ChannelId, (channel?.LastSeq ?? 0) + 1, draft.From, draft.Device,
             draft.Body, draft.MetaJson, draft.ClientMsgId, draft.SentAt);
         return new CommitResult(CommitStatus.Committed, message, ApplyMessage(message, createsDirect, dedupeKey));
     }
@@ -808,7 +826,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
     /// <summary>Applies a committed message: its journal record (unless replaying), pending history, dedupe key and inbox entries.</summary>
     /// <param name="message">The message, with its <c>channelSeq</c>.</param>
     /// <param name="createsDirect">The members of the direct channel it creates, if it creates one.</param>
-    /// <param name="dedupeKey">The message's <c>FROM|CHANNEL|CLIENTMSGID</c> key, which the caller has built already.</param>
+    /// <param name="dedupeKey">The message's <c>FROM|CHANNEL|CLIENTMSGID</c> key for the dedupe filter, which the caller has built already.</param>
     private AppendedEntry[] ApplyMessage(ChatMessage message, (string Low, string High)? createsDirect, string dedupeKey)
     {
         if (!_replaying)
@@ -836,8 +854,6 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         channel.LastSeq = message.ChannelSeq;
         channel.LastActivityAt = message.SentAt;
         _batch.AddMessage(channel.Snapshot(), message, creates: createsDirect is not null);
-
-        _batch.AddDedupe(dedupeKey, new DedupeRow(message.ChannelSeq, message.SentAt));
         if (message.SentAt > _latestWrite)
         {
             _latestWrite = message.SentAt;
@@ -1018,7 +1034,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             bounds.FirstAt = item.CreatedAt;
         }
 
-        _batch.Append(user, entry, bounds.First);
+        _batch.Append(user, PendingEntry.For(entry), bounds.First);
 
         // Retention as the in-memory store keeps it: the newest InboxRetentionCount entries, and none older than
         // InboxRetentionAge except the newest. Entries below First are dropped from the file at materialization.
@@ -1050,18 +1066,18 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
     private DateTimeOffset? FindInboxEntryTime(string user, long seq)
     {
-        if (_batch.Inboxes.TryGetValue(user, out PendingInbox? batch) && batch.Find(seq) is InboxEntry inBatch)
+        if (_batch.Inboxes.TryGetValue(user, out PendingInbox? batch) && batch.Find(seq) is PendingEntry inBatch)
         {
-            return inBatch.Item.CreatedAt;
+            return inBatch.CreatedAt;
         }
 
         lock (_gate)
         {
             foreach (PendingState layer in NewestFirst())
             {
-                if (layer.Inboxes.TryGetValue(user, out PendingInbox? pending) && pending.Find(seq) is InboxEntry entry)
+                if (layer.Inboxes.TryGetValue(user, out PendingInbox? pending) && pending.Find(seq) is PendingEntry entry)
                 {
-                    return entry.Item.CreatedAt;
+                    return entry.CreatedAt;
                 }
             }
         }
@@ -1157,20 +1173,23 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
     // ----------------------------------------------------------------------------------------------- dedupe
 
-    private DedupeRow? FindDedupe(string key, string from, string channelId, string clientMsgId)
+    private DedupeRow? FindDedupe(string from, string channelId, string clientMsgId)
     {
-        if (_batch.Dedupe.TryGetValue(key, out DedupeRow inBatch))
+        // Pending messages first, newest first, compared as the bytes they are kept in.
+        byte[] fromBytes = Encoding.UTF8.GetBytes(from);
+        byte[] clientMsgIdBytes = Encoding.UTF8.GetBytes(clientMsgId);
+        if (_batch.Channels.TryGetValue(channelId, out PendingChannel? inBatch) && inBatch.FindDedupe(fromBytes, clientMsgIdBytes) is DedupeRow batchRow)
         {
-            return inBatch;
+            return batchRow;
         }
 
         lock (_gate)
         {
             foreach (PendingState layer in NewestFirst())
             {
-                if (layer.Dedupe.TryGetValue(key, out DedupeRow pending))
+                if (layer.Channels.TryGetValue(channelId, out PendingChannel? inLayer) && inLayer.FindDedupe(fromBytes, clientMsgIdBytes) is DedupeRow row)
                 {
-                    return pending;
+                    return row;
                 }
             }
         }
@@ -1186,16 +1205,16 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         {
             foreach (PendingState layer in NewestFirst())
             {
-                if (layer.Channels.TryGetValue(channelId, out PendingChannel? pending) && pending.Messages.Count > 0)
+                if (layer.Channels.TryGetValue(channelId, out PendingChannel? pending) && pending.Count > 0)
                 {
-                    fileEnd = Math.Min(fileEnd, pending.Messages[0].ChannelSeq);
+                    fileEnd = Math.Min(fileEnd, pending.FirstSeq);
                 }
             }
         }
 
-        if (_batch.Channels.TryGetValue(channelId, out PendingChannel? batch) && batch.Messages.Count > 0)
+        if (inBatch is not null && inBatch.Count > 0)
         {
-            fileEnd = Math.Min(fileEnd, batch.Messages[0].ChannelSeq);
+            fileEnd = Math.Min(fileEnd, inBatch.FirstSeq);
         }
 
         WalkFileHistory(channelId, fileEnd, (message, _) =>
@@ -1292,9 +1311,13 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
         static void AddPending(List<(string, DateTimeOffset)> keys, PendingState layer)
         {
-            foreach ((string key, DedupeRow row) in layer.Dedupe)
+            foreach (PendingChannel channel in layer.Channels.Values)
             {
-                keys.Add((key, row.At));
+                for (int i = 0; i < channel.Count; i++)
+                {
+                    ChatMessage message = channel.Message(i);
+                    keys.Add((LiteDbKeys.Join(message.From, message.ChannelId, message.ClientMsgId), message.SentAt));
+                }
             }
         }
     });
@@ -1551,23 +1574,35 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         var encoded = new ArrayBufferWriter<byte>(64 * 1024);
         foreach ((string channelId, PendingChannel pending) in work.Channels)
         {
-            if (pending.Messages.Count > 0)
+            if (pending.Count > 0)
             {
-                AppendBlocks(Messages, _historyTails, channelId, pending.Messages[0].ChannelSeq, pending.Messages.Count, encoded,
+                AppendBlocks(Messages, _historyTails, channelId, pending.FirstSeq, pending.Count, encoded,
                     (writer, from, to) =>
                     {
+                        if (pending.Deleted is null)
+                        {
+                            writer.Write(pending.Records(from, to));
+                            return;
+                        }
+
                         for (int i = from; i < to; i++)
                         {
-                            ChatMessage message = pending.Messages[i];
-                            BlockCodec.WriteMessage(writer, message, pending.Deleted?.Contains(message.ChannelSeq) == true);
+                            if (pending.Deleted.Contains(pending.FirstSeq + i))
+                            {
+                                BlockCodec.WriteMessage(writer, pending.Message(i), deleted: true);
+                            }
+                            else
+                            {
+                                writer.Write(pending.Records(i, i + 1));
+                            }
                         }
                     },
-                    MessageBlockSize, (block, last) => block[BlockTime] = Ms(pending.Messages[last].SentAt));
+                    MessageBlockSize, (block, last) => block[BlockTime] = Ms(pending.SentAt(last)));
             }
 
             if (pending.Deleted is not null)
             {
-                long firstPending = pending.Messages.Count > 0 ? pending.Messages[0].ChannelSeq : long.MaxValue;
+                long firstPending = pending.Count > 0 ? pending.FirstSeq : long.MaxValue;
                 BsonDocument? block = null;
                 long blockEnd = 0; // exclusive
                 var inBlock = new HashSet<long>();
@@ -1604,7 +1639,15 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
                     var previous = default(InboxLink);
                     for (int i = from; i < to; i++)
                     {
-                        BlockCodec.WriteInboxEntry(writer, pending.Entries[i].Item, ref previous);
+                        PendingEntry entry = pending.Entries[i];
+                        if (entry.Other is InboxItem other)
+                        {
+                            BlockCodec.WriteInboxEntry(writer, other, ref previous);
+                        }
+                        else
+                        {
+                            BlockCodec.WriteMessageEntry(writer, entry.ChannelId, entry.ChannelSeq, entry.CreatedAt, ref previous);
+                        }
                     }
                 },
                 InboxBlockSize, (block, _) => block["f"] = first);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using ChatKit.Messaging;
 using ChatKit.Sync;
 
@@ -8,6 +9,14 @@ namespace ChatKit.Storage.LiteDb.Messaging;
 /// <see cref="LiteDbMessageStore"/>). The same type holds one batch's changes until its transaction commits and,
 /// merged, everything committed since the last materialization.
 /// </summary>
+/// <remarks>
+/// Pending changes live for a materialization interval (2 s by default), long enough to be promoted by every
+/// collection in between. So they are kept in forms the collector does not have to trace object by object: a
+/// channel's messages as the bytes a history block will hold, an inbox's message entries as positions in a channel.
+/// A <see cref="ChatMessage"/> with its strings, its <see cref="InboxItem"/> and a dedupe key per message, held
+/// that long, made the gen1 collections of a LiteDB node at 8,000 1:1 messages a second promote about 6 MB each and
+/// pause it for 20 ms (median; up to 50 ms), which set its capacity (see docs/benchmarks.md).
+/// </remarks>
 internal sealed class PendingState
 {
     /// <summary>Channels whose identity, membership, last <c>channelSeq</c> or history changed.</summary>
@@ -19,20 +28,16 @@ internal sealed class PendingState
     /// <summary>Membership rows (<c>USER|CHANNEL</c>) that changed, by user and then channel.</summary>
     public Dictionary<string, Dictionary<string, MemberRow>> Members { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Dedupe keys (<c>FROM|CHANNEL|CLIENTMSGID</c>) of new messages: an exact index of the pending ones (in
-    /// the file the history itself is the index).</summary>
-    public Dictionary<string, DedupeRow> Dedupe { get; } = new(StringComparer.Ordinal);
-
     /// <summary>A rough size: messages, inbox entries and other rows held.</summary>
     public int Items { get; private set; }
 
-    public bool IsEmpty => Channels.Count == 0 && Inboxes.Count == 0 && Members.Count == 0 && Dedupe.Count == 0;
+    public bool IsEmpty => Channels.Count == 0 && Inboxes.Count == 0 && Members.Count == 0;
 
     public PendingChannel Channel(string channelId)
     {
         if (!Channels.TryGetValue(channelId, out PendingChannel? pending))
         {
-            Channels[channelId] = pending = new PendingChannel();
+            Channels[channelId] = pending = new PendingChannel(channelId);
         }
 
         return pending;
@@ -44,7 +49,7 @@ internal sealed class PendingState
         PendingChannel pending = Channel(snapshot.Id);
         pending.Snapshot = snapshot;
         pending.Redefined |= creates;
-        pending.Messages.Add(message);
+        pending.Add(message);
         Items++;
     }
 
@@ -54,7 +59,7 @@ internal sealed class PendingState
         Items++;
     }
 
-    public void Append(string user, InboxEntry entry, long first)
+    public void Append(string user, PendingEntry entry, long first)
     {
         if (!Inboxes.TryGetValue(user, out PendingInbox? inbox))
         {
@@ -80,21 +85,24 @@ internal sealed class PendingState
     public MemberRow? Member(string user, string channelId) =>
         Members.TryGetValue(user, out Dictionary<string, MemberRow>? rows) && rows.TryGetValue(channelId, out MemberRow? row) ? row : null;
 
-    public void AddDedupe(string key, DedupeRow row)
-    {
-        Dedupe[key] = row;
-        Items++;
-    }
-
-    /// <summary>Adds a later batch's changes to these (the writer holds the readers' lock while it does).</summary>
+    /// <summary>
+    /// Adds a later batch's changes to these (the writer holds the readers' lock while it does). A channel or inbox
+    /// that has nothing here yet is taken over from <paramref name="later"/> instead of copied: every caller drops
+    /// <paramref name="later"/> afterwards.
+    /// </summary>
     public void MergeFrom(PendingState later)
     {
         foreach ((string id, PendingChannel change) in later.Channels)
         {
-            PendingChannel target = Channel(id);
+            if (!Channels.TryGetValue(id, out PendingChannel? target))
+            {
+                Channels[id] = change;
+                continue;
+            }
+
             target.Snapshot = change.Snapshot ?? target.Snapshot;
             target.Redefined |= change.Redefined;
-            target.Messages.AddRange(change.Messages);
+            target.AddRange(change);
             if (change.Deleted is not null)
             {
                 (target.Deleted ??= []).UnionWith(change.Deleted);
@@ -105,7 +113,8 @@ internal sealed class PendingState
         {
             if (!Inboxes.TryGetValue(user, out PendingInbox? target))
             {
-                Inboxes[user] = target = new PendingInbox();
+                Inboxes[user] = change;
+                continue;
             }
 
             target.Entries.AddRange(change.Entries);
@@ -116,18 +125,14 @@ internal sealed class PendingState
         {
             if (!Members.TryGetValue(user, out Dictionary<string, MemberRow>? target))
             {
-                Members[user] = target = new Dictionary<string, MemberRow>(StringComparer.Ordinal);
+                Members[user] = rows;
+                continue;
             }
 
             foreach ((string channelId, MemberRow row) in rows)
             {
                 target[channelId] = row;
             }
-        }
-
-        foreach ((string key, DedupeRow row) in later.Dedupe)
-        {
-            Dedupe[key] = row;
         }
 
         Items += later.Items;
@@ -138,14 +143,22 @@ internal sealed class PendingState
         Channels.Clear();
         Inboxes.Clear();
         Members.Clear();
-        Dedupe.Clear();
         Items = 0;
     }
 }
 
 /// <summary>A channel's pending changes.</summary>
-internal sealed class PendingChannel
+internal sealed class PendingChannel(string channelId)
 {
+    // The messages one after another in the form a history block holds them (BlockCodec, never deleted: deletions
+    // are in Deleted), so that folding them in is a copy; and where each starts, with its exact sent-at (the block
+    // form keeps whole milliseconds, and a message read back before it is folded in must not differ from the one
+    // committed).
+    private readonly ArrayBufferWriter<byte> _records = new(256);
+    private readonly List<(int Offset, long SentAtTicks)> _index = [];
+
+    public string ChannelId { get; } = channelId;
+
     /// <summary>The channel after the changes; <see langword="null"/> when only messages were deleted.</summary>
     public ChatChannel? Snapshot { get; set; }
 
@@ -155,40 +168,116 @@ internal sealed class PendingChannel
     /// </summary>
     public bool Redefined { get; set; }
 
-    /// <summary>New messages, consecutive <c>channelSeq</c> after the file's last.</summary>
-    public List<ChatMessage> Messages { get; } = [];
+    /// <summary>How many new messages there are: consecutive <c>channelSeq</c> from <see cref="FirstSeq"/>, after the file's last.</summary>
+    public int Count => _index.Count;
 
-    /// <summary>Messages deleted (in the file or in <see cref="Messages"/>).</summary>
+    /// <summary>The first new message's <c>channelSeq</c> (when <see cref="Count"/> is not 0).</summary>
+    public long FirstSeq { get; private set; }
+
+    /// <summary>Messages deleted (in the file or among the new ones).</summary>
     public HashSet<long>? Deleted { get; set; }
+
+    public void Add(ChatMessage message)
+    {
+        if (_index.Count == 0)
+        {
+            FirstSeq = message.ChannelSeq;
+        }
+
+        _index.Add((_records.WrittenCount, message.SentAt.UtcTicks));
+        BlockCodec.WriteMessage(_records, message, deleted: false);
+    }
+
+    /// <summary>Appends a later batch's messages, which follow these.</summary>
+    public void AddRange(PendingChannel later)
+    {
+        if (later.Count == 0)
+        {
+            return;
+        }
+
+        if (_index.Count == 0)
+        {
+            FirstSeq = later.FirstSeq;
+        }
+
+        int shift = _records.WrittenCount;
+        foreach ((int offset, long sentAt) in later._index)
+        {
+            _index.Add((offset + shift, sentAt));
+        }
+
+        _records.Write(later._records.WrittenSpan);
+    }
+
+    /// <summary>The new message at <paramref name="index"/> (0 is <see cref="FirstSeq"/>), decoded.</summary>
+    public ChatMessage Message(int index)
+    {
+        (int offset, long sentAt) = _index[index];
+        return BlockCodec.ReadMessage(_records.WrittenSpan, ref offset, ChannelId, FirstSeq + index, out _, new DateTimeOffset(sentAt, TimeSpan.Zero));
+    }
+
+    public DateTimeOffset SentAt(int index) => new(_index[index].SentAtTicks, TimeSpan.Zero);
+
+    /// <summary>The new messages <c>[from, to)</c> in block form, as not deleted.</summary>
+    public ReadOnlySpan<byte> Records(int from, int to)
+    {
+        int start = _index[from].Offset;
+        int end = to < _index.Count ? _index[to].Offset : _records.WrittenCount;
+        return _records.WrittenSpan[start..end];
+    }
 
     /// <summary>The pending message at <paramref name="channelSeq"/>, if it is one.</summary>
     public ChatMessage? Find(long channelSeq)
     {
-        if (Messages.Count == 0)
+        long index = channelSeq - FirstSeq;
+        return _index.Count > 0 && index >= 0 && index < _index.Count ? Message((int)index) : null;
+    }
+
+    /// <summary>The newest new message with this sender and client message id (UTF-8), if there is one.</summary>
+    public DedupeRow? FindDedupe(ReadOnlySpan<byte> from, ReadOnlySpan<byte> clientMsgId)
+    {
+        for (int i = _index.Count - 1; i >= 0; i--)
         {
-            return null;
+            if (BlockCodec.HasDedupeKey(_records.WrittenSpan, _index[i].Offset, from, clientMsgId))
+            {
+                return new DedupeRow(FirstSeq + i, SentAt(i));
+            }
         }
 
-        long index = channelSeq - Messages[0].ChannelSeq;
-        return index >= 0 && index < Messages.Count ? Messages[(int)index] : null;
+        return null;
     }
 }
 
 /// <summary>An inbox's pending entries (consecutive <c>seq</c> after the file's head) and its first kept <c>seq</c>.</summary>
 internal sealed class PendingInbox
 {
-    public List<InboxEntry> Entries { get; } = [];
+    public List<PendingEntry> Entries { get; } = [];
 
     public long First { get; set; }
 
     public long Head => Entries[^1].Seq;
 
     /// <summary>The pending entry at <paramref name="seq"/>, if it is one.</summary>
-    public InboxEntry? Find(long seq)
+    public PendingEntry? Find(long seq)
     {
         long index = seq - Entries[0].Seq;
         return index >= 0 && index < Entries.Count ? Entries[(int)index] : null;
     }
+}
+
+/// <summary>
+/// A pending inbox entry. A message entry is its channel and <c>channelSeq</c> only, as in the file: the message is
+/// in the channel's pending messages or in the file (see <see cref="PendingState"/>). Other entries (read marks,
+/// membership) are rare and keep their <see cref="Other"/> item.
+/// </summary>
+internal readonly record struct PendingEntry(long Seq, string ChannelId, long ChannelSeq, long CreatedAtTicks, InboxItem? Other)
+{
+    public static PendingEntry For(InboxEntry entry) => entry.Item.Kind == InboxEntryKind.Message
+        ? new PendingEntry(entry.Seq, entry.Item.ChannelId, entry.Item.Message!.ChannelSeq, entry.Item.CreatedAt.UtcTicks, null)
+        : new PendingEntry(entry.Seq, entry.Item.ChannelId, 0, entry.Item.CreatedAt.UtcTicks, entry.Item);
+
+    public DateTimeOffset CreatedAt => new(CreatedAtTicks, TimeSpan.Zero);
 }
 
 /// <summary>A user's row for one channel: still a member, and the read mark (which outlives leaving).</summary>
