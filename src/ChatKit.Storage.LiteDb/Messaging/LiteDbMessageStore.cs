@@ -1195,8 +1195,8 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         }
 
         // The history is the dedupe index: a message keeps its sender and clientMsgId. Only a key the Bloom filter may
-        // have seen gets here (a retry, or a false positive: about 2 sends in 10,000), and it looks back through the
-        // channel's newest messages until the dedupe window ends.
+        // have seen gets here (a retry, or a false positive: one to three sends in a million), and it looks back
+        // through the channel's newest messages until the dedupe window ends.
         DedupeRow? found = null;
         DateTimeOffset horizon = _latestWrite - _options.DedupeWindow;
         ChannelState? channel = WriterChannel(channelId);
