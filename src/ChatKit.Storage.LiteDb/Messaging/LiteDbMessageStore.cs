@@ -1175,21 +1175,33 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
     private DedupeRow? FindDedupe(string from, string channelId, string clientMsgId)
     {
-        // Pending messages first, newest first, compared as the bytes they are kept in.
+        // Pending messages first, newest first, compared as the bytes they are kept in; the file's history below the
+        // oldest pending one after.
         byte[] fromBytes = Encoding.UTF8.GetBytes(from);
         byte[] clientMsgIdBytes = Encoding.UTF8.GetBytes(clientMsgId);
-        if (_batch.Channels.TryGetValue(channelId, out PendingChannel? inBatch) && inBatch.FindDedupe(fromBytes, clientMsgIdBytes) is DedupeRow batchRow)
+        long firstPending = long.MaxValue;
+        if (_batch.Channels.TryGetValue(channelId, out PendingChannel? inBatch) && inBatch.Count > 0)
         {
-            return batchRow;
+            if (inBatch.FindDedupe(fromBytes, clientMsgIdBytes) is DedupeRow batchRow)
+            {
+                return batchRow;
+            }
+
+            firstPending = inBatch.FirstSeq;
         }
 
         lock (_gate)
         {
             foreach (PendingState layer in NewestFirst())
             {
-                if (layer.Channels.TryGetValue(channelId, out PendingChannel? inLayer) && inLayer.FindDedupe(fromBytes, clientMsgIdBytes) is DedupeRow row)
+                if (layer.Channels.TryGetValue(channelId, out PendingChannel? pending) && pending.Count > 0)
                 {
-                    return row;
+                    if (pending.FindDedupe(fromBytes, clientMsgIdBytes) is DedupeRow row)
+                    {
+                        return row;
+                    }
+
+                    firstPending = Math.Min(firstPending, pending.FirstSeq);
                 }
             }
         }
@@ -1200,23 +1212,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
         DedupeRow? found = null;
         DateTimeOffset horizon = _latestWrite - _options.DedupeWindow;
         ChannelState? channel = WriterChannel(channelId);
-        long fileEnd = channel is null ? 0 : channel.LastSeq + 1;
-        lock (_gate)
-        {
-            foreach (PendingState layer in NewestFirst())
-            {
-                if (layer.Channels.TryGetValue(channelId, out PendingChannel? pending) && pending.Count > 0)
-                {
-                    fileEnd = Math.Min(fileEnd, pending.FirstSeq);
-                }
-            }
-        }
-
-        if (inBatch is not null && inBatch.Count > 0)
-        {
-            fileEnd = Math.Min(fileEnd, inBatch.FirstSeq);
-        }
-
+        long fileEnd = Math.Min(channel is null ? 0 : channel.LastSeq + 1, firstPending);
         WalkFileHistory(channelId, fileEnd, (message, _) =>
         {
             if (message.SentAt < horizon)
