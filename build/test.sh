@@ -29,19 +29,24 @@ log=$(mktemp)
 status=0
 dotnet test ChatKit.slnx -c Release --no-build -nologo 2>&1 | tee "$log" || status=$?
 
-# One summary line per test assembly ("Passed!  - Failed: 0, Passed: 12, ... - X.dll"); the runner may print it twice.
-summaries=$(grep -E '^(Passed|Failed)! ' "$log" | sort -u)
-passed=$(grep -Eo 'Passed: +[0-9]+' <<<"$summaries" | awk '{s+=$2} END {print s+0}')
-failed=$(grep -Eo 'Failed: +[0-9]+' <<<"$summaries" | awk '{s+=$2} END {print s+0}')
+# Adds a `dotnet test` log's counts to passed and failed: one summary line per test assembly ("Passed!  - Failed: 0,
+# Passed: 12, ... - X.dll"); the runner may print it twice.
+passed=0
+failed=0
+add_counts() {
+  local summaries
+  summaries=$(grep -E '^(Passed|Failed)! ' "$1" | sort -u)
+  passed=$((passed + $(grep -Eo 'Passed: +[0-9]+' <<<"$summaries" | awk '{s+=$2} END {print s+0}')))
+  failed=$((failed + $(grep -Eo 'Failed: +[0-9]+' <<<"$summaries" | awk '{s+=$2} END {print s+0}')))
+}
+add_counts "$log"
 
 # The transport's suite again on each of ChatKit's own listeners (ListenOptions.UseChatKit, AddSocketListener): every
 # WebSocket test then goes through that listener's handshake and, on the socket listener, ChatKit's own framing.
 for listener in CHATKIT_TEST_CONNECTION_HANDLER CHATKIT_TEST_SOCKET_LISTENER; do
   listener_log=$(mktemp)
   env "$listener=1" dotnet test tests/ChatKit.Transport.WebSockets.Tests -c Release --no-build -nologo 2>&1 | tee "$listener_log" || status=$?
-  listener_summary=$(grep -E '^(Passed|Failed)! ' "$listener_log" | sort -u)
-  passed=$((passed + $(grep -Eo 'Passed: +[0-9]+' <<<"$listener_summary" | awk '{s+=$2} END {print s+0}')))
-  failed=$((failed + $(grep -Eo 'Failed: +[0-9]+' <<<"$listener_summary" | awk '{s+=$2} END {print s+0}')))
+  add_counts "$listener_log"
 done
 
 if [ -f clients/js/package.json ]; then

@@ -380,7 +380,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
                 pending.RemoveRange(limit, pending.Count - limit);
             }
 
-            return new InboxPage(pending is null ? [] : Resolve(pending), new InboxState(bounds.Head, bounds.First));
+            return new InboxPage(pending is null ? [] : pending.ConvertAll(Resolve), new InboxState(bounds.Head, bounds.First));
         }
 
         // The file's bounds and entries from one state of it (a commit in between could trim what the bounds promise).
@@ -419,17 +419,6 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
             entries.RemoveAll(e => e.Seq < first);
             return new InboxPage(entries, new InboxState(head, first));
         });
-    }
-
-    private List<InboxEntry> Resolve(List<PendingEntry> pending)
-    {
-        var entries = new List<InboxEntry>(pending.Count);
-        foreach (PendingEntry entry in pending)
-        {
-            entries.Add(Resolve(entry));
-        }
-
-        return entries;
     }
 
     /// <summary>A pending inbox entry with its message: pending, or in the file once folded in since the entry was copied.</summary>
