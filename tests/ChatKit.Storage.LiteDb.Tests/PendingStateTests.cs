@@ -92,6 +92,39 @@ public sealed class PendingStateTests : IDisposable
         Assert.Equal("m5", (await store.ReadInboxAsync("bob", 4, 1)).Entries[0].Item.Message!.Body);
     }
 
+    [Fact]
+    public async Task Messages_that_fill_several_record_chunks_read_back_whole_before_and_after_the_fold()
+    {
+        using LiteDbChatDatabase db = OpenDatabase();
+        LiteDbMessageStore store = TempDatabase.MessageStore(db);
+
+        // Chunks hold 1 MiB: the second message does not fit beside the first, the third is larger than a chunk
+        // (a chunk of its own), and the small ones after it start a new chunk.
+        string[] bodies = [new string('a', 600_000), new string('b', 600_000), new string('c', 1_500_000), "small ü", "small 👋"];
+        var committed = new List<ChatMessage>();
+        for (int i = 0; i < bodies.Length; i++)
+        {
+            committed.Add((await store.CommitAsync(Draft(i + 1, "alice", $"c{i + 1}", bodies[i]))).Message!);
+        }
+
+        for (int fold = 0; fold < 2; fold++)
+        {
+            // A retry finds the key in the chunks, then in the file; as a batch, it also lets the folded layer go.
+            CommitResult retry = await store.CommitAsync(Draft(10 + fold, "alice", "c2", "retry"));
+            Assert.Equal((CommitStatus.Duplicate, 2L), (retry.Status, retry.Message!.ChannelSeq));
+
+            IReadOnlyList<ChatMessage> history = (await store.GetHistoryAsync(Channel, null, 10)).Messages;
+            Assert.Equal(bodies.Length, history.Count);
+            for (int i = 0; i < bodies.Length; i++)
+            {
+                AssertSame(committed[i], history[i], exactTime: fold == 0);
+                AssertSame(committed[i], (await store.ReadInboxAsync("bob", i, 1)).Entries[0].Item.Message!, exactTime: fold == 0);
+            }
+
+            await store.MaterializeAsync();
+        }
+    }
+
     private static MessageDraft Draft(long id, string from, string clientMsgId, string body) =>
         new(id, Channel, ("alice", "bob"), from, "d", body, null, clientMsgId, T0.AddMilliseconds(id));
 

@@ -81,6 +81,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
     // Writer-thread state (see remarks).
     private readonly PendingState _batch = new();
+    private readonly RecordChunks _recordChunks = new();
     private readonly ArrayBufferWriter<byte> _records = new(16 * 1024);
     private readonly Dictionary<string, ChannelState> _channels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, InboxBounds> _inboxes = new(StringComparer.Ordinal);
@@ -842,7 +843,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
 
         channel.LastSeq = message.ChannelSeq;
         channel.LastActivityAt = message.SentAt;
-        _batch.AddMessage(channel.Snapshot(), message, creates: createsDirect is not null);
+        _batch.AddMessage(channel.Snapshot(), message, _recordChunks.Add(message), creates: createsDirect is not null);
         if (message.SentAt > _latestWrite)
         {
             _latestWrite = message.SentAt;
@@ -1566,7 +1567,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
                     {
                         if (pending.Deleted is null)
                         {
-                            writer.Write(pending.Records(from, to));
+                            pending.WriteRecords(writer, from, to);
                             return;
                         }
 
@@ -1578,7 +1579,7 @@ internal sealed class LiteDbMessageStore : IMessageStore, IWriterParticipant
                             }
                             else
                             {
-                                writer.Write(pending.Records(i, i + 1));
+                                pending.WriteRecords(writer, i, i + 1);
                             }
                         }
                     },

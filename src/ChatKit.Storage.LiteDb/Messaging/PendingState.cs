@@ -12,7 +12,8 @@ namespace ChatKit.Storage.LiteDb.Messaging;
 /// <remarks>
 /// Pending changes live for a materialization interval (2 s by default), long enough to be promoted by every
 /// collection in between. So they are kept in forms the collector does not have to trace object by object: a
-/// channel's messages as the bytes a history block will hold, an inbox's message entries as positions in a channel.
+/// channel's messages as the bytes a history block will hold (in the large chunks of <see cref="RecordChunks"/>), an
+/// inbox's message entries as positions in a channel.
 /// A <see cref="ChatMessage"/> with its strings, its <see cref="InboxItem"/> and a dedupe key per message, held
 /// that long, made the gen1 collections of a LiteDB node at 8,000 1:1 messages a second promote about 6 MB each and
 /// pause it for 20 ms (median; up to 50 ms), which set its capacity (see docs/benchmarks.md).
@@ -43,13 +44,16 @@ internal sealed class PendingState
         return pending;
     }
 
-    /// <summary>Adds a new message; <paramref name="creates"/> when it creates its (direct) channel.</summary>
-    public void AddMessage(ChatChannel snapshot, ChatMessage message, bool creates)
+    /// <summary>
+    /// Adds a new message, stored as <paramref name="record"/>; <paramref name="creates"/> when it creates its
+    /// (direct) channel.
+    /// </summary>
+    public void AddMessage(ChatChannel snapshot, ChatMessage message, PendingRecord record, bool creates)
     {
         PendingChannel pending = Channel(snapshot.Id);
         pending.Snapshot = snapshot;
         pending.Redefined |= creates;
-        pending.Add(message);
+        pending.Add(message.ChannelSeq, record);
         Items++;
     }
 
@@ -150,12 +154,9 @@ internal sealed class PendingState
 /// <summary>A channel's pending changes.</summary>
 internal sealed class PendingChannel(string channelId)
 {
-    // The messages one after another in the form a history block holds them (BlockCodec, never deleted: deletions
-    // are in Deleted), so that folding them in is a copy; and where each starts, with its exact sent-at (the block
-    // form keeps whole milliseconds, and a message read back before it is folded in must not differ from the one
-    // committed).
-    private readonly ArrayBufferWriter<byte> _records = new(256);
-    private readonly List<(int Offset, long SentAtTicks)> _index = [];
+    // The new messages in order, as records in the shared chunks (never deleted: deletions are in Deleted), so that
+    // folding them in is a copy.
+    private readonly List<PendingRecord> _records = [];
 
     public string ChannelId { get; } = channelId;
 
@@ -169,7 +170,7 @@ internal sealed class PendingChannel(string channelId)
     public bool Redefined { get; set; }
 
     /// <summary>How many new messages there are: consecutive <c>channelSeq</c> from <see cref="FirstSeq"/>, after the file's last.</summary>
-    public int Count => _index.Count;
+    public int Count => _records.Count;
 
     /// <summary>The first new message's <c>channelSeq</c> (when <see cref="Count"/> is not 0).</summary>
     public long FirstSeq { get; private set; }
@@ -177,15 +178,15 @@ internal sealed class PendingChannel(string channelId)
     /// <summary>Messages deleted (in the file or among the new ones).</summary>
     public HashSet<long>? Deleted { get; set; }
 
-    public void Add(ChatMessage message)
+    /// <summary>Adds the next new message, at <paramref name="channelSeq"/>, stored as <paramref name="record"/>.</summary>
+    public void Add(long channelSeq, PendingRecord record)
     {
-        if (_index.Count == 0)
+        if (_records.Count == 0)
         {
-            FirstSeq = message.ChannelSeq;
+            FirstSeq = channelSeq;
         }
 
-        _index.Add((_records.WrittenCount, message.SentAt.UtcTicks));
-        BlockCodec.WriteMessage(_records, message, deleted: false);
+        _records.Add(record);
     }
 
     /// <summary>Appends a later batch's messages, which follow these.</summary>
@@ -196,50 +197,46 @@ internal sealed class PendingChannel(string channelId)
             return;
         }
 
-        if (_index.Count == 0)
+        if (_records.Count == 0)
         {
             FirstSeq = later.FirstSeq;
         }
 
-        int shift = _records.WrittenCount;
-        foreach ((int offset, long sentAt) in later._index)
-        {
-            _index.Add((offset + shift, sentAt));
-        }
-
-        _records.Write(later._records.WrittenSpan);
+        _records.AddRange(later._records);
     }
 
     /// <summary>The new message at <paramref name="index"/> (0 is <see cref="FirstSeq"/>), decoded.</summary>
     public ChatMessage Message(int index)
     {
-        (int offset, long sentAt) = _index[index];
-        return BlockCodec.ReadMessage(_records.WrittenSpan, ref offset, ChannelId, FirstSeq + index, out _, new DateTimeOffset(sentAt, TimeSpan.Zero));
+        PendingRecord record = _records[index];
+        int offset = record.Offset;
+        return BlockCodec.ReadMessage(record.Chunk, ref offset, ChannelId, FirstSeq + index, out _, new DateTimeOffset(record.SentAtTicks, TimeSpan.Zero));
     }
 
-    public DateTimeOffset SentAt(int index) => new(_index[index].SentAtTicks, TimeSpan.Zero);
+    public DateTimeOffset SentAt(int index) => new(_records[index].SentAtTicks, TimeSpan.Zero);
 
-    /// <summary>The new messages <c>[from, to)</c> in block form, as not deleted.</summary>
-    public ReadOnlySpan<byte> Records(int from, int to)
+    /// <summary>Writes the new messages <c>[from, to)</c> in block form, as not deleted.</summary>
+    public void WriteRecords(ArrayBufferWriter<byte> writer, int from, int to)
     {
-        int start = _index[from].Offset;
-        int end = to < _index.Count ? _index[to].Offset : _records.WrittenCount;
-        return _records.WrittenSpan[start..end];
+        for (int i = from; i < to; i++)
+        {
+            writer.Write(_records[i].Bytes);
+        }
     }
 
     /// <summary>The pending message at <paramref name="channelSeq"/>, if it is one.</summary>
     public ChatMessage? Find(long channelSeq)
     {
         long index = channelSeq - FirstSeq;
-        return _index.Count > 0 && index >= 0 && index < _index.Count ? Message((int)index) : null;
+        return _records.Count > 0 && index >= 0 && index < _records.Count ? Message((int)index) : null;
     }
 
     /// <summary>The newest new message with this sender and client message id (UTF-8), if there is one.</summary>
     public DedupeRow? FindDedupe(ReadOnlySpan<byte> from, ReadOnlySpan<byte> clientMsgId)
     {
-        for (int i = _index.Count - 1; i >= 0; i--)
+        for (int i = _records.Count - 1; i >= 0; i--)
         {
-            if (BlockCodec.HasDedupeKey(_records.WrittenSpan, _index[i].Offset, from, clientMsgId))
+            if (BlockCodec.HasDedupeKey(_records[i].Bytes, 0, from, clientMsgId))
             {
                 return new DedupeRow(FirstSeq + i, SentAt(i));
             }
