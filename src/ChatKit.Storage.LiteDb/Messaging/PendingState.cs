@@ -209,8 +209,8 @@ internal sealed class PendingChannel(string channelId)
     public ChatMessage Message(int index)
     {
         PendingRecord record = _records[index];
-        int offset = record.Offset;
-        return BlockCodec.ReadMessage(record.Chunk, ref offset, ChannelId, FirstSeq + index, out _, new DateTimeOffset(record.SentAtTicks, TimeSpan.Zero));
+        int offset = 0;
+        return BlockCodec.ReadMessage(record.Bytes, ref offset, ChannelId, FirstSeq + index, out _, new DateTimeOffset(record.SentAtTicks, TimeSpan.Zero));
     }
 
     public DateTimeOffset SentAt(int index) => new(_records[index].SentAtTicks, TimeSpan.Zero);
