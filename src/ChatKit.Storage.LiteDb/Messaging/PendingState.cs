@@ -208,9 +208,8 @@ internal sealed class PendingChannel(string channelId)
     /// <summary>The new message at <paramref name="index"/> (0 is <see cref="FirstSeq"/>), decoded.</summary>
     public ChatMessage Message(int index)
     {
-        PendingRecord record = _records[index];
         int offset = 0;
-        return BlockCodec.ReadMessage(record.Bytes, ref offset, ChannelId, FirstSeq + index, out _, new DateTimeOffset(record.SentAtTicks, TimeSpan.Zero));
+        return BlockCodec.ReadMessage(_records[index].Bytes, ref offset, ChannelId, FirstSeq + index, out _, SentAt(index));
     }
 
     public DateTimeOffset SentAt(int index) => new(_records[index].SentAtTicks, TimeSpan.Zero);
